@@ -1,0 +1,1 @@
+//! credence-demo (work in progress).

@@ -1,0 +1,1 @@
+//! credence-engine (work in progress).

@@ -1,0 +1,1 @@
+//! credence-events (work in progress).

@@ -1,0 +1,1 @@
+//! credence-ledger (work in progress).

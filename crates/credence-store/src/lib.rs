@@ -1,0 +1,1 @@
+//! credence-store (work in progress).

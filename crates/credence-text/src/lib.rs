@@ -1,0 +1,1 @@
+//! credence-text (work in progress).
