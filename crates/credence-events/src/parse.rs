@@ -131,15 +131,9 @@ fn parse_body(t: EventType, o: &Fields<'_>) -> Result<EventBody, Rejection> {
         EventType::Ticket => EventBody::Ticket {
             ticket: o.id_for("ticket", ty)?,
             status: o.required_enum("status", ty)?,
-            sla_minutes: match o.optional_integer(
-                "sla_minutes",
-                1,
-                u32::MAX as i64,
-                "an integer > 0",
-            )? {
-                Some(n) => Some(u32::try_from(n).unwrap_or(u32::MAX)),
-                None => None,
-            },
+            sla_minutes: o
+                .optional_integer("sla_minutes", 1, u32::MAX as i64, "an integer > 0")?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             channel: o.optional_text("channel")?,
             text: o.optional_text("text")?,
         },
