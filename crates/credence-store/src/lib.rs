@@ -1,1 +1,167 @@
-//! credence-store (work in progress).
+//! Event storage: the [`EventStore`] trait, its SQLite implementation ([`SqliteStore`]),
+//! and a conformance suite ([`conformance`], behind the `testing` feature) that every
+//! implementation must pass.
+//!
+//! The store owns durability and idempotency: an event is stored once per `id`; the same
+//! `id` again with the same content (equal canonical JSON, see
+//! [`credence_events::canonical_json`]) is a [`Outcome::Duplicate`], with different
+//! content a [`Outcome::Conflict`]. A batch is committed atomically, so a killed process
+//! leaves either all of a batch or none of it. The original line is kept verbatim, with
+//! its unknown fields. The store knows nothing of trust: the engine reads events back
+//! through [`EventStore::scan`].
+
+mod sqlite;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance;
+
+pub use sqlite::SqliteStore;
+
+use credence_events::Event;
+
+/// Errors of a store backend.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The SQLite database failed.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored line no longer parses (the store was edited by hand, or is corrupt).
+    #[error("stored event `{id}` is unreadable: {reason}")]
+    Corrupt {
+        /// The event id.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database was written by a newer credence.
+    #[error("the store has schema version {found}; this credence understands up to {supported}: upgrade credence")]
+    SchemaTooNew {
+        /// Version found in the store.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+}
+
+/// One validated event ready to be stored: the parsed event and its original line.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The parsed event.
+    pub event: Event,
+    /// The line as received (JSON), kept verbatim with any unknown fields.
+    pub raw: String,
+}
+
+impl NewEvent {
+    /// Parses a line into a storable event.
+    pub fn parse(raw: impl Into<String>) -> Result<Self, credence_events::Rejection> {
+        let raw = raw.into();
+        let event = credence_events::parse_event(&raw)?;
+        Ok(NewEvent { event, raw })
+    }
+}
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored now.
+    Accepted,
+    /// Already stored with the same content: nothing changed.
+    Duplicate,
+    /// Already stored with different content: rejected; the stored line is kept.
+    Conflict {
+        /// The line stored under that id.
+        existing: String,
+    },
+}
+
+/// An event read back from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Acceptance order, 1-based; the only place where arrival order shows.
+    pub seq: i64,
+    /// The parsed event.
+    pub event: Event,
+    /// The line as received.
+    pub raw: String,
+}
+
+/// Which events [`EventStore::scan`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this merchant's events.
+    pub merchant: Option<String>,
+    /// Only this customer's events.
+    pub customer: Option<String>,
+    /// Only events at or before this time.
+    pub up_to: Option<jiff::Timestamp>,
+}
+
+/// A reference to an order, ticket, review or commitment that no stored event defines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DanglingReference {
+    /// The event holding the reference.
+    pub event: String,
+    /// The merchant.
+    pub merchant: String,
+    /// `order`, `ticket`, `review` or `commitment`.
+    pub kind: String,
+    /// The id referred to.
+    pub target: String,
+}
+
+/// Counts of what a store holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Events stored.
+    pub events: u64,
+    /// Distinct merchants.
+    pub merchants: u64,
+    /// Distinct (merchant, customer) relationships.
+    pub relationships: u64,
+}
+
+/// Durable, idempotent storage of events. Implementations: [`SqliteStore`]; every
+/// implementation runs [`conformance`].
+pub trait EventStore {
+    /// Stores a batch atomically (all or nothing) and says what happened to each event,
+    /// in order. Events repeated within the batch are handled as if sent one by one.
+    fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError>;
+
+    /// Calls `visit` for every stored event matching `filter`, ordered by time then id
+    /// (so that results never depend on acceptance order). Stops at the first error.
+    fn scan(
+        &self,
+        filter: &Filter,
+        visit: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// One event by id.
+    fn get(&self, id: &str) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// The merchants that have events, sorted.
+    fn merchants(&self) -> Result<Vec<String>, StoreError>;
+
+    /// How much the store holds.
+    fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// References to orders, tickets, reviews or commitments not (yet) defined by any
+    /// stored event of the same merchant.
+    fn dangling_references(&self) -> Result<Vec<DanglingReference>, StoreError>;
+}
+
+/// Decides whether `new` is the same event as the `existing` line with the same id.
+/// Shared by every backend, so they agree on what a duplicate is.
+pub fn classify_existing(existing: &str, new: &str) -> Outcome {
+    if existing == new {
+        return Outcome::Duplicate;
+    }
+    match (
+        credence_events::canonical_json(existing),
+        credence_events::canonical_json(new),
+    ) {
+        (Some(a), Some(b)) if a == b => Outcome::Duplicate,
+        _ => Outcome::Conflict { existing: existing.to_string() },
+    }
+}
