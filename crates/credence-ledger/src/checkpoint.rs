@@ -292,21 +292,8 @@ impl SignedCheckpoint {
     /// other keys, e.g. witness cosignatures, are allowed and ignored), a canonical
     /// checkpoint body, and origin line equal to the key name.
     pub fn parse_verify(text: &str, key: &VerifierKey) -> Result<SignedCheckpoint, LedgerError> {
-        let note = signed_note::Note::from_bytes(text.as_bytes())
-            .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
-        let list = signed_note::VerifierList::new(vec![Box::new(key.note_verifier()?)]);
-        note.verify(&list).map_err(|e| match e {
-            signed_note::NoteError::InvalidSignature { .. }
-            | signed_note::NoteError::UnverifiedNote => LedgerError::BadSignature(key.to_string()),
-            other => LedgerError::MalformedNote(other.to_string()),
-        })?;
-        // Re-serialising must give the input back: one text per signed checkpoint.
-        if note.to_bytes() != text.as_bytes() {
-            return Err(LedgerError::MalformedNote("not canonical".into()));
-        }
-        let body = std::str::from_utf8(note.text())
-            .map_err(|_| LedgerError::MalformedNote("not UTF-8".into()))?;
-        let checkpoint = Checkpoint::parse(body)?;
+        let body = verify_note(text, key)?;
+        let checkpoint = Checkpoint::parse(&body)?;
         if checkpoint.origin() != key.name() {
             return Err(LedgerError::OriginMismatch {
                 origin: checkpoint.origin().to_owned(),
@@ -320,6 +307,37 @@ impl SignedCheckpoint {
     }
 }
 
+/// Signs any note text (C2SP signed-note): returns `text ‖ "\n" ‖ "— <name> <base64(key id ‖
+/// signature)>\n"`. The text must be UTF-8 without control characters other than newline,
+/// and end in a newline.
+pub fn sign_note(text: &str, key: &SigningKey) -> Result<String, LedgerError> {
+    let mut note = signed_note::Note::new(text.as_bytes(), &[])
+        .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
+    note.add_sigs(&[key])
+        .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
+    String::from_utf8(note.to_bytes()).map_err(|_| LedgerError::MalformedNote("not UTF-8".into()))
+}
+
+/// Verifies a signed note against `key` and returns its text (ending in a newline).
+/// Signature lines of other keys are allowed and ignored; the note must be in canonical
+/// form (re-encoding it gives the input back).
+pub fn verify_note(note_text: &str, key: &VerifierKey) -> Result<String, LedgerError> {
+    let note = signed_note::Note::from_bytes(note_text.as_bytes())
+        .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
+    let list = signed_note::VerifierList::new(vec![Box::new(key.note_verifier()?)]);
+    note.verify(&list).map_err(|e| match e {
+        signed_note::NoteError::InvalidSignature { .. } | signed_note::NoteError::UnverifiedNote => {
+            LedgerError::BadSignature(key.to_string())
+        }
+        other => LedgerError::MalformedNote(other.to_string()),
+    })?;
+    if note.to_bytes() != note_text.as_bytes() {
+        return Err(LedgerError::MalformedNote("not canonical".into()));
+    }
+    String::from_utf8(note.text().to_vec())
+        .map_err(|_| LedgerError::MalformedNote("not UTF-8".into()))
+}
+
 /// Signs a checkpoint. Its origin must equal the key name.
 pub fn sign_checkpoint(
     checkpoint: &Checkpoint,
@@ -331,12 +349,7 @@ pub fn sign_checkpoint(
             key: key.name().to_owned(),
         });
     }
-    let mut note = signed_note::Note::new(checkpoint.to_text().as_bytes(), &[])
-        .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
-    note.add_sigs(&[key])
-        .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
-    let note = String::from_utf8(note.to_bytes())
-        .map_err(|_| LedgerError::MalformedNote("not UTF-8".into()))?;
+    let note = sign_note(&checkpoint.to_text(), key)?;
     Ok(SignedCheckpoint {
         checkpoint: checkpoint.clone(),
         note,

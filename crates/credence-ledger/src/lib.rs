@@ -14,7 +14,7 @@
 //!   [`compute_append`] (one batch of [`StoredHashes`] per append), [`tree_root`],
 //!   [`prove_inclusion`], [`prove_consistency`] and the proof types.
 //! - `checkpoint`: [`Checkpoint`], [`SigningKey`], [`VerifierKey`], [`SignedCheckpoint`],
-//!   [`sign_checkpoint`].
+//!   [`sign_checkpoint`], [`sign_note`], [`verify_note`].
 //! - `leaf`: [`Leaf`], [`LeafKind`], [`LeafOpening`], [`Tombstone`] and the salt functions.
 //! - `receipt`: [`Receipt`], [`verify_receipt`], [`TlogProof`] and
 //!   [`verify_consistency_between`].
@@ -57,7 +57,9 @@ mod leaf;
 mod receipt;
 mod tree;
 
-pub use checkpoint::{Checkpoint, SignedCheckpoint, SigningKey, VerifierKey, sign_checkpoint};
+pub use checkpoint::{
+    Checkpoint, SignedCheckpoint, SigningKey, VerifierKey, sign_checkpoint, sign_note, verify_note,
+};
 pub use error::LedgerError;
 pub use hash::{Hash, leaf_hash, node_hash};
 pub use leaf::{

@@ -1,0 +1,6 @@
+//! Integration tests of credence-ledger: public vectors, properties, the ct-merkle oracle.
+
+mod helpers;
+mod oracle;
+mod properties;
+mod vectors;
