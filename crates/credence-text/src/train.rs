@@ -1,0 +1,248 @@
+//! Training: NB-weighted logistic regression (NB-LR, Wang & Manning 2012 style) on
+//! hashed binary features, AdaGrad SGD with L2, deterministic (SplitMix64 shuffle from
+//! a fixed seed), then Platt calibration. Used by the `credence-train-text` binary; pure.
+
+use crate::data::Labelled;
+use crate::features::{EN_DENSE, en_dense, en_features, zh_features};
+use crate::model::LinearModel;
+use crate::vader::Vader;
+
+/// One training example: hashed features, dense features, label.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Sorted, deduplicated bucket indices (binary features).
+    pub features: Vec<u32>,
+    /// Dense feature values (empty for Chinese).
+    pub dense: Vec<f32>,
+    /// Positive?
+    pub label: bool,
+}
+
+/// Hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// log2 of the number of buckets.
+    pub bits: u32,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// AdaGrad learning rate.
+    pub lr: f32,
+    /// L2 penalty per update on touched weights.
+    pub l2: f32,
+    /// NB log-count-ratio feature scaling (smoothing α) — `None` for plain LR.
+    pub nb_alpha: Option<f32>,
+    /// Multiplier of the dense features during training (folded into the weights).
+    pub dense_scale: f32,
+    /// Shuffle seed.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            bits: 19,
+            epochs: 8,
+            lr: 0.1,
+            l2: 1e-5,
+            nb_alpha: Some(1.0),
+            dense_scale: 1.0,
+            seed: 0x00C0_FFEE,
+        }
+    }
+}
+
+/// Chinese examples.
+pub fn zh_examples(rows: &[Labelled], bits: u32) -> Vec<Example> {
+    rows.iter()
+        .map(|r| {
+            let mut f = Vec::new();
+            zh_features(&r.text, bits, &mut f);
+            Example {
+                features: f,
+                dense: Vec::new(),
+                label: r.positive,
+            }
+        })
+        .collect()
+}
+
+/// English examples.
+pub fn en_examples(rows: &[Labelled], bits: u32, vader: &Vader) -> Vec<Example> {
+    rows.iter()
+        .map(|r| {
+            let mut f = Vec::new();
+            en_features(&r.text, bits, &mut f);
+            Example {
+                features: f,
+                dense: en_dense(&r.text, vader).to_vec(),
+                label: r.positive,
+            }
+        })
+        .collect()
+}
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Train one model; the result has Platt `a = 1, b = 0` (see [`fit_platt`]).
+pub fn train(examples: &[Example], n_dense: usize, cfg: &TrainConfig) -> LinearModel {
+    let size = 1usize << cfg.bits;
+    // NB log-count ratios per bucket
+    let r: Vec<f32> = match cfg.nb_alpha {
+        Some(alpha) => {
+            let mut p = vec![alpha; size];
+            let mut q = vec![alpha; size];
+            for e in examples {
+                let v = if e.label { &mut p } else { &mut q };
+                for &i in &e.features {
+                    v[i as usize] += 1.0;
+                }
+            }
+            let (sp, sq): (f64, f64) = (
+                p.iter().map(|x| f64::from(*x)).sum(),
+                q.iter().map(|x| f64::from(*x)).sum(),
+            );
+            p.iter()
+                .zip(&q)
+                .map(|(a, b)| ((f64::from(*a) / sp).ln() - (f64::from(*b) / sq).ln()) as f32)
+                .collect()
+        }
+        None => vec![1.0; size],
+    };
+    let mut w = vec![0f32; size];
+    let mut g2 = vec![0f32; size];
+    let mut dw = vec![0f32; n_dense];
+    let mut dg2 = vec![0f32; n_dense];
+    let (mut b, mut bg2) = (0f32, 0f32);
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut rng = SplitMix(cfg.seed);
+    let eps = 1e-6f32;
+    for _ in 0..cfg.epochs {
+        for i in (1..order.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        for &k in &order {
+            let e = &examples[k];
+            let mut z = b;
+            for &i in &e.features {
+                z += w[i as usize] * r[i as usize];
+            }
+            for (d, x) in e.dense.iter().enumerate().take(n_dense) {
+                z += dw[d] * x * cfg.dense_scale;
+            }
+            let g = sigmoid(z) - if e.label { 1.0 } else { 0.0 };
+            for &i in &e.features {
+                let i = i as usize;
+                let gr = g * r[i] + cfg.l2 * w[i];
+                g2[i] += gr * gr;
+                w[i] -= cfg.lr * gr / (g2[i].sqrt() + eps);
+            }
+            for (d, x) in e.dense.iter().enumerate().take(n_dense) {
+                let gr = g * x * cfg.dense_scale + cfg.l2 * dw[d];
+                dg2[d] += gr * gr;
+                dw[d] -= cfg.lr * gr / (dg2[d].sqrt() + eps);
+            }
+            bg2 += g * g;
+            b -= cfg.lr * g / (bg2.sqrt() + eps);
+        }
+    }
+    LinearModel {
+        bits: cfg.bits,
+        bias: b,
+        platt_a: 1.0,
+        platt_b: 0.0,
+        dense: dw.iter().map(|x| x * cfg.dense_scale).collect(),
+        weights: w.iter().zip(&r).map(|(a, b)| a * b).collect(),
+    }
+}
+
+/// Raw logits of a model on examples.
+pub fn logits(m: &LinearModel, examples: &[Example]) -> Vec<f32> {
+    examples
+        .iter()
+        .map(|e| m.logit(&e.features, &e.dense))
+        .collect()
+}
+
+/// Fit Platt scaling `sigmoid(a·z + b)` by Newton's method on log-loss.
+pub fn fit_platt(z: &[f32], y: &[bool]) -> (f32, f32) {
+    let (mut a, mut b) = (1.0f64, 0.0f64);
+    for _ in 0..100 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0f64, 0f64, 1e-9f64, 0f64, 1e-9f64);
+        for (&zi, &yi) in z.iter().zip(y) {
+            let zi = f64::from(zi);
+            let p = 1.0 / (1.0 + (-(a * zi + b)).exp());
+            let g = p - if yi { 1.0 } else { 0.0 };
+            let h = p * (1.0 - p);
+            ga += g * zi;
+            gb += g;
+            haa += h * zi * zi;
+            hab += h * zi;
+            hbb += h;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-12 {
+            break;
+        }
+        let da = (hbb * ga - hab * gb) / det;
+        let db = (haa * gb - hab * ga) / det;
+        a -= da;
+        b -= db;
+        if da.abs() + db.abs() < 1e-9 {
+            break;
+        }
+    }
+    (a as f32, b as f32)
+}
+
+/// Apply a Platt fit to raw logits, giving probabilities.
+pub fn platt_probs(z: &[f32], (a, b): (f32, f32)) -> Vec<f32> {
+    z.iter().map(|zi| sigmoid(a * zi + b)).collect()
+}
+
+/// The number of dense English features (re-exported for the binaries).
+pub const EN_DENSE_FEATURES: usize = EN_DENSE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_a_separable_toy_and_is_deterministic() {
+        let rows: Vec<Labelled> = ["好吃", "很好", "不错", "难吃", "很差", "太慢"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Labelled {
+                text: (*t).to_string(),
+                positive: i < 3,
+            })
+            .collect();
+        let ex = zh_examples(&rows, 12);
+        let cfg = TrainConfig {
+            bits: 12,
+            epochs: 20,
+            ..TrainConfig::default()
+        };
+        let m1 = train(&ex, 0, &cfg);
+        let m2 = train(&ex, 0, &cfg);
+        assert_eq!(m1, m2);
+        let z = logits(&m1, &ex);
+        assert!(z[..3].iter().all(|z| *z > 0.0) && z[3..].iter().all(|z| *z < 0.0));
+        let (a, _) = fit_platt(&z, &ex.iter().map(|e| e.label).collect::<Vec<_>>());
+        assert!(a > 0.0);
+    }
+}
