@@ -35,7 +35,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The database was written by a newer credence.
-    #[error("the store has schema version {found}; this credence understands up to {supported}: upgrade credence")]
+    #[error(
+        "the store has schema version {found}; this credence understands up to {supported}: upgrade credence"
+    )]
     SchemaTooNew {
         /// Version found in the store.
         found: i64,
@@ -162,6 +164,8 @@ pub fn classify_existing(existing: &str, new: &str) -> Outcome {
         credence_events::canonical_json(new),
     ) {
         (Some(a), Some(b)) if a == b => Outcome::Duplicate,
-        _ => Outcome::Conflict { existing: existing.to_string() },
+        _ => Outcome::Conflict {
+            existing: existing.to_string(),
+        },
     }
 }

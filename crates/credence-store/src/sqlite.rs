@@ -59,9 +59,14 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let found: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         let tx = self.conn.transaction()?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
@@ -74,8 +79,10 @@ impl SqliteStore {
 }
 
 fn parse_stored(seq: i64, id: &str, raw: String) -> Result<StoredEvent, StoreError> {
-    let event = credence_events::parse_event(&raw)
-        .map_err(|r| StoreError::Corrupt { id: id.to_string(), reason: r.message })?;
+    let event = credence_events::parse_event(&raw).map_err(|r| StoreError::Corrupt {
+        id: id.to_string(),
+        reason: r.message,
+    })?;
     Ok(StoredEvent { seq, event, raw })
 }
 
@@ -151,7 +158,9 @@ impl EventStore for SqliteStore {
     }
 
     fn merchants(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT DISTINCT merchant FROM events ORDER BY merchant")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT merchant FROM events ORDER BY merchant")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -224,7 +233,9 @@ pub(crate) fn refers_to(e: &Event) -> Option<Subject<'_>> {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.conn.path()).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.conn.path())
+            .finish()
     }
 }
 

@@ -32,7 +32,11 @@ pub enum Source {
 impl Source {
     /// `-` is stdin; anything else a path.
     pub fn from_arg(arg: &str) -> Self {
-        if arg == "-" { Source::Stdin } else { Source::File(PathBuf::from(arg)) }
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::File(PathBuf::from(arg))
+        }
     }
 
     /// The name used in messages and in the quarantine's `source` field.
@@ -85,7 +89,11 @@ pub struct Summary {
 }
 
 /// Ingests every source into `store`, in order.
-pub fn ingest(store: &mut dyn EventStore, sources: &[Source], options: &IngestOptions) -> Result<Summary> {
+pub fn ingest(
+    store: &mut dyn EventStore,
+    sources: &[Source],
+    options: &IngestOptions,
+) -> Result<Summary> {
     let started = Instant::now();
     let progress = progress_bar(sources, options.progress);
     let mut run = Run {
@@ -134,7 +142,8 @@ impl Run<'_> {
         let name = source.name();
         let reader = open(source, &self.progress)?;
         if source.is_csv() {
-            let lines = CsvLines::new(reader).with_context(|| format!("{name}: cannot read the CSV header"))?;
+            let lines = CsvLines::new(reader)
+                .with_context(|| format!("{name}: cannot read the CSV header"))?;
             for item in lines {
                 let (line, result) = item.with_context(|| format!("{name}: cannot read"))?;
                 self.summary.read += 1;
@@ -150,7 +159,9 @@ impl Run<'_> {
         let mut line_no = 0u64;
         loop {
             buf.clear();
-            let n = reader.read_until(b'\n', &mut buf).with_context(|| format!("{name}: read failed"))?;
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .with_context(|| format!("{name}: read failed"))?;
             if n == 0 {
                 break;
             }
@@ -197,21 +208,37 @@ impl Run<'_> {
         }
     }
 
-    fn reject(&mut self, source: &str, line_no: u64, raw: &[u8], rejection: Rejection) -> Result<()> {
+    fn reject(
+        &mut self,
+        source: &str,
+        line_no: u64,
+        raw: &[u8],
+        rejection: Rejection,
+    ) -> Result<()> {
         self.summary.rejected += 1;
         let reason = format!("line {line_no}: {}", rejection.message);
         if self.shown < self.options.show_rejections {
             self.shown += 1;
-            self.progress.suspend(|| eprintln!("rejected: {source} {reason}"));
+            self.progress
+                .suspend(|| eprintln!("rejected: {source} {reason}"));
         }
-        self.pending.push(QuarantineEntry::new(source, line_no, reason, rejection.field, raw));
+        self.pending.push(QuarantineEntry::new(
+            source,
+            line_no,
+            reason,
+            rejection.field,
+            raw,
+        ));
         Ok(())
     }
 
     /// Commits the batch, then records its rejections (conflicts included).
     fn flush(&mut self, source: &str) -> Result<()> {
         if !self.batch.is_empty() {
-            let outcomes = self.store.insert_batch(&self.batch).context("cannot write to the store")?;
+            let outcomes = self
+                .store
+                .insert_batch(&self.batch)
+                .context("cannot write to the store")?;
             let batch = std::mem::take(&mut self.batch);
             let lines = std::mem::take(&mut self.batch_lines);
             for ((line_no, event), outcome) in lines.into_iter().zip(batch).zip(outcomes) {
@@ -238,7 +265,9 @@ impl Run<'_> {
         }
         if !self.pending.is_empty() {
             self.pending.sort_by_key(|e| e.line);
-            self.quarantine.write(&self.pending).context("cannot write the quarantine file")?;
+            self.quarantine
+                .write(&self.pending)
+                .context("cannot write the quarantine file")?;
             self.pending.clear();
         }
         Ok(())
@@ -260,20 +289,25 @@ fn open(source: &Source, progress: &ProgressBar) -> Result<Box<dyn BufRead>> {
     let raw: Box<dyn Read> = match source {
         Source::Stdin => Box::new(io::stdin().lock()),
         Source::File(path) => {
-            let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
             Box::new(progress.wrap_read(file))
         }
     };
     let gz = matches!(source, Source::File(p) if has_extension(p, "gz"));
     Ok(if gz {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(raw)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(raw),
+        ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, raw))
     })
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 fn progress_bar(sources: &[Source], enabled: bool) -> ProgressBar {

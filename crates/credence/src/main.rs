@@ -19,7 +19,12 @@ use credence_store::{EventStore, SqliteStore};
 /// tickets, complaints, refunds, reviews, surveys, referrals, public commitments) as
 /// events v1 JSON Lines; it keeps them in one SQLite file.
 #[derive(Debug, Parser)]
-#[command(name = "credence", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "credence",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 #[command(after_help = "Quick start:
   credence demo                  generate a realistic data set, ingest it, and look at it
   credence ingest events.jsonl   load your own events (format: docs/events.md)
@@ -36,7 +41,12 @@ struct Cli {
 #[derive(Debug, Args)]
 struct Global {
     /// The store: a SQLite file (created if missing).
-    #[arg(long, global = true, env = "CREDENCE_DB", default_value = "credence.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "CREDENCE_DB",
+        default_value = "credence.db"
+    )]
     db: PathBuf,
     /// Print one JSON document (or JSON Lines for lists) with stable field names.
     #[arg(long, global = true)]
@@ -126,14 +136,21 @@ fn cmd_ingest(g: &Global, args: &IngestArgs) -> Result<ExitCode> {
         }
     }
     let options = IngestOptions {
-        quarantine: args.quarantine.clone().unwrap_or_else(|| default_quarantine(&g.db)),
+        quarantine: args
+            .quarantine
+            .clone()
+            .unwrap_or_else(|| default_quarantine(&g.db)),
         batch_size: args.batch_size.max(1),
         progress: !g.quiet && std::io::stderr().is_terminal(),
         show_rejections: if g.quiet { 0 } else { 10 },
     };
     let summary = ingest(&mut store, &sources, &options)?;
     print_summary(g, &summary)?;
-    Ok(if args.strict && summary.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if args.strict && summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_summary(g: &Global, s: &Summary) -> Result<()> {
@@ -143,8 +160,16 @@ fn print_summary(g: &Global, s: &Summary) -> Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    let rate = if s.seconds > 0.0 { s.read as f64 / s.seconds } else { 0.0 };
-    writeln!(out, "read {} lines in {:.2} s ({:.0} lines/s)", s.read, s.seconds, rate)?;
+    let rate = if s.seconds > 0.0 {
+        s.read as f64 / s.seconds
+    } else {
+        0.0
+    };
+    writeln!(
+        out,
+        "read {} lines in {:.2} s ({:.0} lines/s)",
+        s.read, s.seconds, rate
+    )?;
     writeln!(out, "  accepted    {:>10}", s.accepted)?;
     writeln!(out, "  duplicates  {:>10}", s.duplicates)?;
     match &s.quarantine {
@@ -176,7 +201,11 @@ fn cmd_status(g: &Global) -> Result<ExitCode> {
     writeln!(out, "relationships  {}", stats.relationships)?;
     writeln!(out, "dangling refs  {}", dangling.len())?;
     for d in dangling.iter().take(20) {
-        writeln!(out, "  {} ({}) refers to {} `{}`, not seen yet", d.event, d.merchant, d.kind, d.target)?;
+        writeln!(
+            out,
+            "  {} ({}) refers to {} `{}`, not seen yet",
+            d.event, d.merchant, d.kind, d.target
+        )?;
     }
     if dangling.len() > 20 {
         writeln!(out, "  … {} more (--json lists all)", dangling.len() - 20)?;

@@ -40,9 +40,19 @@ impl QuarantineEntry {
     pub fn new(source: &str, line: u64, reason: String, field: Option<String>, raw: &[u8]) -> Self {
         let (raw, raw_base64) = match std::str::from_utf8(raw) {
             Ok(s) => (Some(s.to_string()), None),
-            Err(_) => (None, Some(base64::engine::general_purpose::STANDARD.encode(raw))),
+            Err(_) => (
+                None,
+                Some(base64::engine::general_purpose::STANDARD.encode(raw)),
+            ),
         };
-        QuarantineEntry { source: source.to_string(), line, reason, field, raw, raw_base64 }
+        QuarantineEntry {
+            source: source.to_string(),
+            line,
+            reason,
+            field,
+            raw,
+            raw_base64,
+        }
     }
 
     fn key(&self) -> u64 {
@@ -61,7 +71,10 @@ pub struct Quarantine {
 impl Quarantine {
     /// A quarantine at `path`; nothing is created until something is written.
     pub fn new(path: &Path) -> Self {
-        Quarantine { path: path.to_path_buf(), open: None }
+        Quarantine {
+            path: path.to_path_buf(),
+            open: None,
+        }
     }
 
     /// Appends the entries not already in the file, and flushes them to disk.
@@ -69,7 +82,9 @@ impl Quarantine {
         if self.open.is_none() {
             self.open = Some(open_deduplicated(&self.path)?);
         }
-        let Some((out, seen)) = self.open.as_mut() else { return Ok(()) };
+        let Some((out, seen)) = self.open.as_mut() else {
+            return Ok(());
+        };
         for entry in entries {
             if seen.insert(entry.key()) {
                 serde_json::to_writer(&mut *out, entry)?;
@@ -84,7 +99,11 @@ impl Quarantine {
 /// Opens the file for appending, after reading the keys of the entries it holds and
 /// cutting off a torn last line.
 fn open_deduplicated(path: &Path) -> io::Result<(BufWriter<File>, HashSet<u64>)> {
-    let mut file = OpenOptions::new().read(true).append(true).create(true).open(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)?;
     let mut seen = HashSet::new();
     let mut complete = 0u64;
     {
@@ -121,14 +140,21 @@ mod tests {
     fn writing_twice_keeps_one_copy_and_torn_lines_are_cut() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.jsonl");
-        Quarantine::new(&path).write(&[entry(1, b"{x"), entry(2, b"\xff\xfe")]).unwrap();
+        Quarantine::new(&path)
+            .write(&[entry(1, b"{x"), entry(2, b"\xff\xfe")])
+            .unwrap();
         // A killed run left half a line.
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"source":"f.jsonl","li"#).unwrap();
         drop(f);
-        Quarantine::new(&path).write(&[entry(2, b"\xff\xfe"), entry(3, b"{y")]).unwrap();
+        Quarantine::new(&path)
+            .write(&[entry(2, b"\xff\xfe"), entry(3, b"{y")])
+            .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<QuarantineEntry> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<QuarantineEntry> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(lines[1].raw, None);
         assert_eq!(lines[1].raw_base64.as_deref(), Some("//4="));

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `credence` binary, run for real in a temporary directory.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+mod ingest;
+mod util;
