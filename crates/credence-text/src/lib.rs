@@ -198,3 +198,40 @@ pub fn analyze(text: &str) -> Analysis {
 pub fn sentiment(text: &str) -> Sentiment {
     shared().sentiment(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aspects(a: &Analysis) -> Vec<(Aspect, Polarity)> {
+        a.aspects.iter().map(|m| (m.aspect, m.polarity)).collect()
+    }
+
+    #[test]
+    fn chinese_example_has_two_aspects_with_their_own_polarity() {
+        let a = analyze("茶叶不错，但是晚到了一天");
+        assert_eq!(
+            aspects(&a),
+            vec![
+                (Aspect::ProductQuality, Polarity::Positive),
+                (Aspect::Delivery, Polarity::Negative)
+            ]
+        );
+        assert_eq!(a.aspects[0].span, [0, 2]);
+        assert_eq!(a.aspects[1].span, [7, 9]);
+    }
+
+    #[test]
+    fn english_example_has_two_aspects_with_their_own_polarity() {
+        let a = analyze("The tea was great but it arrived two days late");
+        assert_eq!(
+            aspects(&a),
+            vec![
+                (Aspect::ProductQuality, Polarity::Positive),
+                (Aspect::Delivery, Polarity::Negative)
+            ]
+        );
+        assert_eq!(a.aspects[0].span, [4, 7]);
+        assert_eq!(a.aspects[1].span, [25, 32]);
+    }
+}

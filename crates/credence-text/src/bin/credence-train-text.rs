@@ -1,11 +1,15 @@
-//! `credence-train-text [DATASETS] [--out DIR]` — train the shipped sentiment model.
+//! `credence-train-text [DATASETS] [--out DIR] [--grid]` — train the shipped sentiment model.
 //!
 //! Reads `DATASETS` (default `../shared/datasets` relative to the repository root) and
 //! writes `DIR/sentiment.bin` (default `crates/credence-text/model/`). Chinese: NB-LR on
 //! character 1–3-grams, trained on ChnSentiCorp `train.tsv` + 80 % of waimai_10k, tuned
-//! on ChnSentiCorp `dev.tsv` + the held-out 20 % of waimai. English: LR on word 1–2-grams
-//! + VADER features, trained on the Amazon sentences, tuned on the IMDb sentences.
-//! Deterministic: a fixed grid, a fixed seed, ties broken by grid order.
+//! on ChnSentiCorp `dev.tsv` + the held-out 20 % of waimai. English: LR on word 1–2-grams + VADER features, trained on the Amazon and IMDb
+//! sentences; hyper-parameters and calibration from 10-fold cross-validation over IMDb
+//! (each fold trained on Amazon + the other IMDb folds).
+//!
+//! The shipped hyper-parameters are `credence_text::train::{ZH_CONFIG, EN_CONFIG}`;
+//! `--grid` re-runs the grid search that chose them and prints every point.
+//! Deterministic: fixed configurations, a fixed seed.
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +18,8 @@ use credence_text::data::{Labelled, parse_chnsenticorp, parse_uci, parse_waimai,
 use credence_text::metrics::score;
 use credence_text::model::{LinearModel, Model};
 use credence_text::train::{
-    EN_DENSE_FEATURES, Example, TrainConfig, en_examples, fit_platt, logits, platt_probs, train,
-    zh_examples,
+    EN_CONFIG, EN_DENSE_FEATURES, Example, TrainConfig, ZH_CONFIG, cross_validate, en_examples,
+    fit_platt, logits, platt_probs, train, zh_examples,
 };
 use credence_text::vader::Vader;
 
@@ -100,16 +104,85 @@ fn calibrate(m: &mut LinearModel, dev: &[Example], name: &str) {
     );
 }
 
+fn zh_grid(sets: &Sets) {
+    let bits = ZH_CONFIG.bits;
+    let tr = zh_examples(&sets.zh_train, bits);
+    let d1 = zh_examples(&sets.csc_dev, bits);
+    let d2 = zh_examples(&sets.waimai_dev, bits);
+    let mut best: Option<(f64, TrainConfig)> = None;
+    for nb_alpha in [None, Some(1.0f32)] {
+        for l2 in [1e-5f32, 1e-4] {
+            for (epochs, lr) in [(2usize, 0.05f32), (3, 0.05), (3, 0.1), (5, 0.02), (5, 0.05)] {
+                let cfg = TrainConfig {
+                    bits,
+                    epochs,
+                    lr,
+                    l2,
+                    nb_alpha,
+                    ..ZH_CONFIG
+                };
+                let m = train(&tr, 0, &cfg);
+                let (a1, a2) = (acc(&m, &d1), acc(&m, &d2));
+                let mean = (a1 + a2) / 2.0;
+                println!(
+                    "zh nb={nb_alpha:?} l2={l2:e} epochs={epochs} lr={lr}: csc {a1:.4} waimai {a2:.4} mean {mean:.4}"
+                );
+                if best.as_ref().is_none_or(|b| mean > b.0 + 1e-9) {
+                    best = Some((mean, cfg));
+                }
+            }
+        }
+    }
+    if let Some((a, cfg)) = best {
+        println!("zh grid best: {cfg:?} mean dev accuracy {a:.4}");
+    }
+}
+
+fn en_grid(amazon: &[Example], imdb: &[Example]) {
+    let y = labels(imdb);
+    let mut best: Option<(f64, TrainConfig)> = None;
+    for nb_alpha in [None, Some(1.0f32)] {
+        for dense_scale in [1.0f32, 3.0] {
+            for l2 in [1e-4f32, 1e-3] {
+                for (epochs, lr) in [(5usize, 0.05f32), (10, 0.1), (20, 0.1)] {
+                    let cfg = TrainConfig {
+                        epochs,
+                        lr,
+                        l2,
+                        nb_alpha,
+                        dense_scale,
+                        ..EN_CONFIG
+                    };
+                    let oof = cross_validate(amazon, imdb, 10, EN_DENSE_FEATURES, &cfg);
+                    let cv = score(&platt_probs(&oof, (1.0, 0.0)), &y).accuracy;
+                    let transfer = acc(&train(amazon, EN_DENSE_FEATURES, &cfg), imdb);
+                    println!(
+                        "en nb={nb_alpha:?} dense×{dense_scale} l2={l2:e} epochs={epochs} lr={lr}: IMDb 10-fold CV {cv:.4} (Amazon-only -> IMDb {transfer:.4})"
+                    );
+                    if best.as_ref().is_none_or(|b| cv > b.0 + 1e-9) {
+                        best = Some((cv, cfg));
+                    }
+                }
+            }
+        }
+    }
+    if let Some((a, cfg)) = best {
+        println!("en grid best: {cfg:?} IMDb 10-fold CV accuracy {a:.4}");
+    }
+}
+
 fn main() -> Result<()> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut data_dir = root.join("../shared/datasets");
     let mut out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("model");
+    let mut grid = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out_dir = PathBuf::from(args.next().context("--out needs a directory")?),
+            "--grid" => grid = true,
             "-h" | "--help" => {
-                println!("usage: credence-train-text [DATASETS] [--out DIR]");
+                println!("usage: credence-train-text [DATASETS] [--out DIR] [--grid]");
                 return Ok(());
             }
             s if s.starts_with('-') => bail!("unknown option {s}"),
@@ -117,11 +190,11 @@ fn main() -> Result<()> {
         }
     }
     let sets = load(&data_dir)?;
-    let vader = Vader::parse(&read(&out_dir.join("vader_lexicon.txt")).or_else(|_| {
-        read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("model/vader_lexicon.txt"))
-    })?)?;
+    let vader = Vader::parse(&read(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("model/vader_lexicon.txt"),
+    )?)?;
     println!(
-        "zh train {} (ChnSentiCorp train + waimai 80%), dev {} ChnSentiCorp + {} waimai held-out; en train {} Amazon, dev {} IMDb",
+        "zh train {} (ChnSentiCorp train + waimai 80%), dev {} ChnSentiCorp + {} waimai held-out; en {} Amazon + {} IMDb",
         sets.zh_train.len(),
         sets.csc_dev.len(),
         sets.waimai_dev.len(),
@@ -129,79 +202,52 @@ fn main() -> Result<()> {
         sets.imdb.len()
     );
 
-    // ---- Chinese: grid on ChnSentiCorp dev + waimai held-out (mean accuracy) ----
-    let mut best_zh: Option<(f64, TrainConfig, LinearModel)> = None;
-    for bits in [18u32, 20] {
-        let tr = zh_examples(&sets.zh_train, bits);
-        let d1 = zh_examples(&sets.csc_dev, bits);
-        let d2 = zh_examples(&sets.waimai_dev, bits);
-        for nb_alpha in [None, Some(1.0f32)] {
-            for l2 in [0.0f32, 1e-6, 1e-5] {
-                for (epochs, lr) in [(5usize, 0.05f32), (10, 0.05), (10, 0.2)] {
-                    let cfg = TrainConfig {
-                        bits,
-                        epochs,
-                        lr,
-                        l2,
-                        nb_alpha,
-                        ..TrainConfig::default()
-                    };
-                    let m = train(&tr, 0, &cfg);
-                    let (a1, a2) = (acc(&m, &d1), acc(&m, &d2));
-                    let mean = (a1 + a2) / 2.0;
-                    println!(
-                        "zh bits={bits} nb={nb_alpha:?} l2={l2:e} epochs={epochs} lr={lr}: csc {a1:.4} waimai {a2:.4} mean {mean:.4}"
-                    );
-                    if best_zh.as_ref().is_none_or(|b| mean > b.0 + 1e-9) {
-                        best_zh = Some((mean, cfg, m));
-                    }
-                }
-            }
-        }
+    // ---- Chinese ----
+    if grid {
+        zh_grid(&sets);
     }
-    let Some((zh_acc, zh_cfg, mut zh)) = best_zh else {
-        bail!("empty grid")
-    };
-    println!("zh best: {zh_cfg:?} mean dev accuracy {zh_acc:.4}");
+    let cfg = ZH_CONFIG;
+    let mut zh = train(&zh_examples(&sets.zh_train, cfg.bits), 0, &cfg);
+    let (d1, d2) = (
+        zh_examples(&sets.csc_dev, cfg.bits),
+        zh_examples(&sets.waimai_dev, cfg.bits),
+    );
+    println!(
+        "zh {cfg:?}: raw accuracy csc dev {:.4}, waimai held-out {:.4}",
+        acc(&zh, &d1),
+        acc(&zh, &d2)
+    );
     let mut zh_dev = sets.csc_dev.clone();
     zh_dev.extend(sets.waimai_dev.iter().cloned());
-    calibrate(&mut zh, &zh_examples(&zh_dev, zh_cfg.bits), "zh");
+    calibrate(&mut zh, &zh_examples(&zh_dev, cfg.bits), "zh");
 
-    // ---- English: grid on IMDb ----
-    let bits = 16;
-    let tr = en_examples(&sets.amazon, bits, &vader);
-    let dev = en_examples(&sets.imdb, bits, &vader);
-    let mut best_en: Option<(f64, TrainConfig, LinearModel)> = None;
-    for nb_alpha in [None, Some(1.0f32)] {
-        for dense_scale in [1.0f32, 3.0, 10.0] {
-            for l2 in [0.0f32, 1e-4, 1e-3] {
-                for (epochs, lr) in [(5usize, 0.05f32), (10, 0.1)] {
-                    let cfg = TrainConfig {
-                        bits,
-                        epochs,
-                        lr,
-                        l2,
-                        nb_alpha,
-                        dense_scale,
-                        ..TrainConfig::default()
-                    };
-                    let m = train(&tr, EN_DENSE_FEATURES, &cfg);
-                    let a = acc(&m, &dev);
-                    println!(
-                        "en nb={nb_alpha:?} dense×{dense_scale} l2={l2:e} epochs={epochs} lr={lr}: imdb {a:.4}"
-                    );
-                    if best_en.as_ref().is_none_or(|b| a > b.0 + 1e-9) {
-                        best_en = Some((a, cfg, m));
-                    }
-                }
-            }
-        }
+    // ---- English ----
+    let cfg = EN_CONFIG;
+    let amazon = en_examples(&sets.amazon, cfg.bits, &vader);
+    let imdb = en_examples(&sets.imdb, cfg.bits, &vader);
+    if grid {
+        en_grid(&amazon, &imdb);
     }
-    let Some((en_acc, en_cfg, mut en)) = best_en else {
-        bail!("empty grid")
-    };
-    println!("en best: {en_cfg:?} IMDb accuracy {en_acc:.4}");
-    calibrate(&mut en, &dev, "en");
+    let imdb_y = labels(&imdb);
+    let oof = cross_validate(&amazon, &imdb, 10, EN_DENSE_FEATURES, &cfg);
+    println!(
+        "en {cfg:?}: IMDb 10-fold CV accuracy {:.4}; Amazon-only -> IMDb {:.4}",
+        score(&platt_probs(&oof, (1.0, 0.0)), &imdb_y).accuracy,
+        acc(&train(&amazon, EN_DENSE_FEATURES, &cfg), &imdb)
+    );
+    let mut all = amazon.clone();
+    all.extend(imdb.iter().cloned());
+    let mut en = train(&all, EN_DENSE_FEATURES, &cfg);
+    // Platt on the out-of-fold logits: they are what an unseen sentence looks like.
+    let (a, b) = fit_platt(&oof, &imdb_y);
+    let before = score(&platt_probs(&oof, (1.0, 0.0)), &imdb_y);
+    let after = score(&platt_probs(&oof, (a, b)), &imdb_y);
+    println!(
+        "en: Platt a={a:.4} b={b:.4} on out-of-fold logits; ECE {:.4} -> {:.4}, Brier {:.4} -> {:.4}",
+        before.ece, after.ece, before.brier, after.brier
+    );
+    en.platt_a = a;
+    en.platt_b = b;
 
     let model = Model { zh, en, vader };
     let bytes = model.weights_to_bytes();
