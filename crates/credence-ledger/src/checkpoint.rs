@@ -62,7 +62,12 @@ impl Checkpoint {
 
     /// The C2SP tlog-checkpoint body text.
     pub fn to_text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64())
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            self.root.to_base64()
+        )
     }
 
     /// Parses a body. Extension lines are rejected: this log never writes them.
@@ -326,9 +331,8 @@ pub fn verify_note(note_text: &str, key: &VerifierKey) -> Result<String, LedgerE
         .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
     let list = signed_note::VerifierList::new(vec![Box::new(key.note_verifier()?)]);
     note.verify(&list).map_err(|e| match e {
-        signed_note::NoteError::InvalidSignature { .. } | signed_note::NoteError::UnverifiedNote => {
-            LedgerError::BadSignature(key.to_string())
-        }
+        signed_note::NoteError::InvalidSignature { .. }
+        | signed_note::NoteError::UnverifiedNote => LedgerError::BadSignature(key.to_string()),
         other => LedgerError::MalformedNote(other.to_string()),
     })?;
     if note.to_bytes() != note_text.as_bytes() {

@@ -53,9 +53,9 @@ impl Hash {
 impl TryFrom<&[u8]> for Hash {
     type Error = LedgerError;
     fn try_from(b: &[u8]) -> Result<Hash, LedgerError> {
-        let arr: [u8; 32] = b
-            .try_into()
-            .map_err(|_| LedgerError::InvalidInput(format!("hash must be 32 bytes, got {}", b.len())))?;
+        let arr: [u8; 32] = b.try_into().map_err(|_| {
+            LedgerError::InvalidInput(format!("hash must be 32 bytes, got {}", b.len()))
+        })?;
         Ok(Hash(arr))
     }
 }

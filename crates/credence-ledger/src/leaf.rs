@@ -292,7 +292,9 @@ impl Tombstone {
     pub fn decode(bytes: &[u8]) -> Result<Tombstone, LedgerError> {
         let mut r = Reader { b: bytes, pos: 0 };
         if r.byte("version")? != LEAF_FORMAT_VERSION {
-            return Err(LedgerError::MalformedLeaf("unknown tombstone version".into()));
+            return Err(LedgerError::MalformedLeaf(
+                "unknown tombstone version".into(),
+            ));
         }
         if r.byte("kind")? != KIND_TOMBSTONE {
             return Err(LedgerError::MalformedLeaf("not a tombstone".into()));
@@ -301,7 +303,9 @@ impl Tombstone {
         let event_id = r.string("event id")?;
         let h = r.field("leaf hash")?;
         if h.len() != 32 {
-            return Err(LedgerError::MalformedLeaf("leaf hash must be 32 bytes".into()));
+            return Err(LedgerError::MalformedLeaf(
+                "leaf hash must be 32 bytes".into(),
+            ));
         }
         let leaf_hash = Hash::try_from(h)?;
         r.end()?;
@@ -405,8 +409,13 @@ mod tests {
     use super::*;
 
     fn review() -> (Leaf, LeafOpening) {
-        Leaf::new(LeafKind::Review { rating: 4 }, "m-1", "ev-42", 1_700_000_000_000_000)
-            .with_customer(b"secret-of-c1", "c-1", Some("great service"))
+        Leaf::new(
+            LeafKind::Review { rating: 4 },
+            "m-1",
+            "ev-42",
+            1_700_000_000_000_000,
+        )
+        .with_customer(b"secret-of-c1", "c-1", Some("great service"))
     }
 
     #[test]

@@ -71,6 +71,6 @@ pub use receipt::{
 };
 pub use tree::{
     ConsistencyProof, HashReader, InclusionProof, MAX_TREE_SIZE, MemoryStore, StoredHashes,
-    TreeStore, append, compute_append, prove_consistency, prove_inclusion,
-    split_stored_hash_index, stored_hash_count, stored_hash_index, tree_root,
+    TreeStore, append, compute_append, prove_consistency, prove_inclusion, split_stored_hash_index,
+    stored_hash_count, stored_hash_index, tree_root,
 };

@@ -166,7 +166,11 @@ impl<R: HashReader + ?Sized> tlog_tiles::HashReader for Overlay<'_, R> {
             *self.error.borrow_mut() = Some(e);
             tlog_tiles::Error::InvalidInput("hash store failed".into())
         };
-        let from_base: Vec<u64> = indexes.iter().copied().filter(|&i| i < self.start).collect();
+        let from_base: Vec<u64> = indexes
+            .iter()
+            .copied()
+            .filter(|&i| i < self.start)
+            .collect();
         let base = if from_base.is_empty() {
             Vec::new()
         } else {
@@ -231,7 +235,13 @@ pub fn compute_append<R: HashReader + ?Sized>(
                 error: RefCell::new(None),
             };
             tlog_tiles::stored_hashes_for_record_hash(index, tlog_tiles::Hash(h.0), &overlay)
-                .map_err(|e| overlay.error.borrow_mut().take().unwrap_or_else(|| from_tlog(e)))?
+                .map_err(|e| {
+                    overlay
+                        .error
+                        .borrow_mut()
+                        .take()
+                        .unwrap_or_else(|| from_tlog(e))
+                })?
         };
         pending.extend(new);
     }
@@ -435,7 +445,10 @@ impl MemoryStore {
     }
 
     /// Appends already-hashed leaves.
-    pub fn append_leaf_hashes(&mut self, leaf_hashes: &[Hash]) -> Result<StoredHashes, LedgerError> {
+    pub fn append_leaf_hashes(
+        &mut self,
+        leaf_hashes: &[Hash],
+    ) -> Result<StoredHashes, LedgerError> {
         let batch = compute_append(&*self, self.size, leaf_hashes)?;
         self.write_hashes(&batch)?;
         Ok(batch)
@@ -540,8 +553,14 @@ mod tests {
             }
         }
         assert!(matches!(tree_root(&Bad, 5), Err(LedgerError::Store(_))));
-        assert!(matches!(prove_inclusion(&Bad, 1, 5), Err(LedgerError::Store(_))));
-        assert!(matches!(prove_consistency(&Bad, 3, 5), Err(LedgerError::Store(_))));
+        assert!(matches!(
+            prove_inclusion(&Bad, 1, 5),
+            Err(LedgerError::Store(_))
+        ));
+        assert!(matches!(
+            prove_consistency(&Bad, 3, 5),
+            Err(LedgerError::Store(_))
+        ));
         assert!(compute_append(&Bad, 3, &[Hash::default()]).is_err());
     }
 

@@ -42,9 +42,11 @@ pub fn receipt(n: u64, i: u64) -> (Receipt, VerifierKey) {
     let cp = Checkpoint::new(ORIGIN, n, t.root().expect("root")).expect("cp");
     let signed = sign_checkpoint(&cp, &k).expect("sign");
     let proof = prove_inclusion(&t, i, n).expect("proof");
-    let (_, opening) = Leaf::decode(&leaf_bytes(i))
-        .expect("leaf")
-        .with_customer(b"secret", &format!("c-{}", i % 7), Some("ok"));
+    let (_, opening) = Leaf::decode(&leaf_bytes(i)).expect("leaf").with_customer(
+        b"secret",
+        &format!("c-{}", i % 7),
+        Some("ok"),
+    );
     let r = Receipt::new(leaf_bytes(i), &proof, &signed, Some(opening)).expect("receipt");
     (r, k.verifier_key())
 }

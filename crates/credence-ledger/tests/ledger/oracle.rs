@@ -1,7 +1,7 @@
 //! ct-merkle (an independent RFC 6962 implementation) as an oracle for roots and proofs.
 
-use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use credence_ledger::*;
+use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use sha2_011::Sha256;
 
 use crate::helpers::{leaf_bytes, tree_of};

@@ -34,7 +34,10 @@ fn every_consistency_proof_verifies_up_to_300() {
                 .unwrap_or_else(|e| panic!("{m} -> {n}: {e}"));
             if m > 0 && m < n {
                 // Wrong old root fails.
-                assert!(p.verify(&roots[m as usize - 1], &roots[n as usize]).is_err());
+                assert!(
+                    p.verify(&roots[m as usize - 1], &roots[n as usize])
+                        .is_err()
+                );
             }
         }
     }
@@ -68,7 +71,9 @@ fn receipt_json_and_tlog_proof_round_trip() {
     let leaf = parsed.verify(None, &vkey).expect("tlog-proof verifies");
     assert_eq!(leaf.event_id, r.event);
     // Wrong key, wrong origin.
-    let other = SigningKey::from_seed(ORIGIN, &[1; 32]).expect("key").verifier_key();
+    let other = SigningKey::from_seed(ORIGIN, &[1; 32])
+        .expect("key")
+        .verifier_key();
     assert!(verify_receipt(&r, &other).is_err());
     assert!(parsed.verify(None, &other).is_err());
     // Wrong opening.

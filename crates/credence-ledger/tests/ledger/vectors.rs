@@ -39,7 +39,10 @@ fn hashes(v: &Value) -> Option<Vec<Hash>> {
 #[test]
 fn transparency_dev_inclusion_vectors() {
     let mut files = vec![];
-    json_files(&fixtures().join("transparency-dev-merkle/inclusion"), &mut files);
+    json_files(
+        &fixtures().join("transparency-dev-merkle/inclusion"),
+        &mut files,
+    );
     assert!(files.len() > 90, "found {} files", files.len());
     for f in &files {
         let v: Value = serde_json::from_str(&fs::read_to_string(f).expect("read")).expect("json");
@@ -61,7 +64,10 @@ fn transparency_dev_inclusion_vectors() {
 #[test]
 fn transparency_dev_consistency_vectors() {
     let mut files = vec![];
-    json_files(&fixtures().join("transparency-dev-merkle/consistency"), &mut files);
+    json_files(
+        &fixtures().join("transparency-dev-merkle/consistency"),
+        &mut files,
+    );
     assert!(files.len() > 90, "found {} files", files.len());
     let mut checked = 0;
     for f in &files {
@@ -139,14 +145,17 @@ fn real_ct_log_argon2020() {
         hashes: hashes(&p["audit_path"]).expect("path"),
     };
     assert_eq!(proof.leaf_index, 10000);
-    proof.verify(&leaf_hash(&leaf), &root).expect("inclusion verifies");
+    proof
+        .verify(&leaf_hash(&leaf), &root)
+        .expect("inclusion verifies");
     let mut wrong = proof.clone();
     wrong.leaf_index += 1;
     assert!(wrong.verify(&leaf_hash(&leaf), &root).is_err());
 
     // Consistency 3,654,490 -> 961,984,011.
     let c = ct_file("get-sth-consistency");
-    let old_root = Hash::from_base64("AuIZ5V6sDUj1vn3Y1K85oOaQ7y+FJJKtyRTl1edIKBQ=").expect("old root");
+    let old_root =
+        Hash::from_base64("AuIZ5V6sDUj1vn3Y1K85oOaQ7y+FJJKtyRTl1edIKBQ=").expect("old root");
     let cp = ConsistencyProof {
         old_size: 3_654_490,
         new_size: size,
