@@ -23,6 +23,7 @@
 //!    "not late"); otherwise the trained sentiment model scores the clause text, and a
 //!    clause it finds neutral (P(positive) within 0.35–0.65) yields no mention.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jieba_rs::Jieba;
@@ -579,25 +580,31 @@ fn is_boundary_punct(word: &str) -> bool {
 
 /// A word token: lowercase text, character and byte ranges.
 #[derive(Debug, Clone)]
-struct Word {
-    text: String,
+struct Word<'a> {
+    text: Cow<'a, str>,
     start: usize,
     end: usize,
     byte_start: usize,
     byte_end: usize,
 }
 
+/// What a lexicon key means: an aspect keyword, a polarity cue, or both.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    aspect: Option<Aspect>,
+    cue: i8,
+}
+
 /// Segmenter and lexicons for aspect extraction.
 pub struct AspectExtractor {
     jieba: Jieba,
-    aspects: HashMap<String, Aspect>,
-    cues: HashMap<String, i8>,
+    lexicon: HashMap<String, Entry>,
 }
 
 impl std::fmt::Debug for AspectExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AspectExtractor")
-            .field("aspects", &self.aspects.len())
+            .field("lexicon", &self.lexicon.len())
             .finish_non_exhaustive()
     }
 }
@@ -615,30 +622,25 @@ impl AspectExtractor {
         let zh_words = ZH_ASPECT_WORDS
             .iter()
             .map(|(w, _)| *w)
-            .chain(ZH_CUES.iter().map(|(w, _)| *w));
+            .chain(ZH_CUES.iter().map(|(w, _)| *w))
+            .chain(ZH_NEGATIONS.iter().copied())
+            .chain(
+                CONTRAST
+                    .iter()
+                    .copied()
+                    .filter(|w| w.chars().any(crate::lang::is_han)),
+            );
         for w in zh_words {
             jieba.add_word(w, None, None);
         }
-        for w in ZH_NEGATIONS.iter().chain(CONTRAST) {
-            if w.chars().any(crate::lang::is_han) {
-                jieba.add_word(w, None, None);
-            }
+        let mut lexicon: HashMap<String, Entry> = HashMap::new();
+        for (w, a) in ZH_ASPECT_WORDS.iter().chain(EN_ASPECT_WORDS) {
+            lexicon.entry((*w).to_string()).or_default().aspect = Some(*a);
         }
-        let aspects = ZH_ASPECT_WORDS
-            .iter()
-            .chain(EN_ASPECT_WORDS)
-            .map(|(w, a)| (w.to_string(), *a))
-            .collect();
-        let cues = ZH_CUES
-            .iter()
-            .chain(EN_CUES)
-            .map(|(w, p)| (w.to_string(), *p))
-            .collect();
-        AspectExtractor {
-            jieba,
-            aspects,
-            cues,
+        for (w, p) in ZH_CUES.iter().chain(EN_CUES) {
+            lexicon.entry((*w).to_string()).or_default().cue = *p;
         }
+        AspectExtractor { jieba, lexicon }
     }
 
     /// Segment `text` with jieba into tokens (word, character start, character end).
@@ -650,73 +652,77 @@ impl AspectExtractor {
             .collect()
     }
 
-    fn clauses(&self, text: &str) -> Vec<Vec<Word>> {
-        let mut clauses: Vec<Vec<Word>> = vec![Vec::new()];
+    /// Word tokens of `text` and the clause boundaries (`clauses[k]..clauses[k+1]`).
+    fn clauses<'a>(&self, text: &'a str) -> (Vec<Word<'a>>, Vec<usize>) {
+        let mut words = Vec::new();
+        let mut bounds = vec![0];
         for t in self.jieba.cut(text, false) {
-            if t.word.trim().is_empty() {
+            let w = t.word;
+            if w.trim().is_empty() {
                 continue;
             }
-            let lower = t.word.to_lowercase();
-            let contrast = CONTRAST.contains(&lower.as_str());
-            if is_boundary_punct(t.word) || contrast {
+            let lower: Cow<'a, str> = if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(w.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            };
+            let contrast = CONTRAST.contains(&lower.as_ref());
+            if contrast || is_boundary_punct(w) {
                 // a contrast word starts the next clause but is not part of it
-                if clauses.last().is_some_and(|c| !c.is_empty()) {
-                    clauses.push(Vec::new());
+                if bounds.last() != Some(&words.len()) {
+                    bounds.push(words.len());
                 }
                 continue;
             }
-            if !t.word.chars().any(|c| c.is_alphanumeric()) {
+            if !w.chars().any(|c| c.is_alphanumeric()) {
                 continue;
             }
-            if let Some(c) = clauses.last_mut() {
-                c.push(Word {
-                    text: lower,
-                    start: t.start,
-                    end: t.end,
-                    byte_start: t.byte_start,
-                    byte_end: t.byte_end,
-                });
-            }
+            words.push(Word {
+                text: lower,
+                start: t.start,
+                end: t.end,
+                byte_start: t.byte_start,
+                byte_end: t.byte_end,
+            });
         }
-        clauses.retain(|c| !c.is_empty());
-        clauses
+        if bounds.last() != Some(&words.len()) {
+            bounds.push(words.len());
+        }
+        (words, bounds)
     }
 
-    /// Look up a lexicon entry starting at word `i`: returns (key, words used).
-    fn lookup<'m, T: Copy>(
-        map: &'m HashMap<String, T>,
-        words: &[Word],
-        i: usize,
-    ) -> Option<(T, usize)> {
-        for n in (1..=3).rev() {
+    /// Longest lexicon entry (up to three words) starting at word `i` of `words`.
+    fn lookup(&self, words: &[Word<'_>], i: usize, buf: &mut String) -> Option<(Entry, usize)> {
+        for n in (1..=3usize).rev() {
             if i + n > words.len() {
                 continue;
             }
             let ws = &words[i..i + n];
             let hit = if n == 1 {
-                map.get(&ws[0].text)
-            } else if ws.iter().all(|w| w.text.is_ascii()) {
-                map.get(
-                    &ws.iter()
-                        .map(|w| w.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
+                self.lexicon.get(ws[0].text.as_ref())
             } else {
-                map.get(&ws.iter().map(|w| w.text.as_str()).collect::<String>())
+                buf.clear();
+                let ascii = ws.iter().all(|w| w.text.is_ascii());
+                for (k, w) in ws.iter().enumerate() {
+                    if ascii && k > 0 {
+                        buf.push(' ');
+                    }
+                    buf.push_str(&w.text);
+                }
+                self.lexicon.get(buf.as_str())
             };
-            if let Some(v) = hit {
-                return Some((*v, n));
+            if let Some(e) = hit {
+                return Some((*e, n));
             }
         }
         None
     }
 
-    fn negated(words: &[Word], i: usize) -> bool {
+    fn negated(words: &[Word<'_>], i: usize) -> bool {
         let zh = words[i].text.chars().any(crate::lang::is_han);
         let window = if zh { 2 } else { 3 };
         (1..=window).filter(|j| *j <= i).any(|j| {
-            let w = words[i - j].text.as_str();
+            let w = words[i - j].text.as_ref();
             if zh {
                 ZH_NEGATIONS.contains(&w)
             } else {
@@ -728,22 +734,30 @@ impl AspectExtractor {
     /// Aspect mentions of `text`, polarity from cues or from `model`.
     pub fn extract(&self, text: &str, model: &Model) -> Vec<AspectMention> {
         let mut out = Vec::new();
-        for clause in self.clauses(text) {
+        let (words, bounds) = self.clauses(text);
+        let mut buf = String::new();
+        for w in bounds.windows(2) {
+            let clause = &words[w[0]..w[1]];
             let mut found: Vec<(Aspect, usize, usize)> = Vec::new();
             let mut cue_sum = 0i32;
             let mut i = 0;
             while i < clause.len() {
                 let mut step = 1;
-                if let Some((a, n)) = Self::lookup(&self.aspects, &clause, i) {
-                    if !found.iter().any(|f| f.0 == a) {
+                if let Some((e, n)) = self.lookup(clause, i, &mut buf) {
+                    if let Some(a) = e.aspect
+                        && !found.iter().any(|f| f.0 == a)
+                    {
                         found.push((a, clause[i].start, clause[i + n - 1].end));
                     }
-                    step = step.max(n);
-                }
-                if let Some((p, n)) = Self::lookup(&self.cues, &clause, i) {
-                    let p = if Self::negated(&clause, i) { -p } else { p };
-                    cue_sum += i32::from(p);
-                    step = step.max(n);
+                    if e.cue != 0 {
+                        let p = if Self::negated(clause, i) {
+                            -e.cue
+                        } else {
+                            e.cue
+                        };
+                        cue_sum += i32::from(p);
+                    }
+                    step = n;
                 }
                 i += step;
             }
