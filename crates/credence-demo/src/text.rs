@@ -122,35 +122,81 @@ const EN_LOST: &[&str] = &[
     "Never arrived. Still waiting for a refund",
     "Order never showed up",
 ];
-const ZH_DEFECT: &[&str] = &[
-    "收到的时候包装破了，{item}洒了一地",
-    "发错货了，{item}不是我买的那款",
-    "少发了一件，联系客服也没用",
-    "{item}有质量问题，退货很麻烦",
-];
-const EN_DEFECT: &[&str] = &[
-    "Arrived damaged and support never answered",
-    "Wrong item in the box",
-    "The {item} was broken out of the box",
-    "Missing parts, had to chase them for days",
-];
-const MIXED_DEFECT: &[&str] = &["{item}坏了, support never answered"];
+/// Defect reviews by condition: (zh, en, mixed).
+fn defect_pools(condition: &str) -> [&'static [&'static str]; 3] {
+    match condition {
+        "wrong_item" => [
+            &[
+                "发错货了，{item}不是我买的那款",
+                "收到的{item}型号不对，换货还要自己寄回",
+            ],
+            &[
+                "Wrong item in the box",
+                "Sent me the wrong {item}, exchange is a hassle",
+            ],
+            &["发错货了, wrong {item}"],
+        ],
+        "missing" => [
+            &["少发了一件，联系客服也没用", "包裹里少了东西，很失望"],
+            &[
+                "Missing parts, had to chase them for days",
+                "Half of my order was missing",
+            ],
+            &["少发了, missing parts"],
+        ],
+        _ => [
+            &[
+                "收到的时候包装破了，{item}洒了一地",
+                "{item}到手就是坏的，退货很麻烦",
+            ],
+            &[
+                "Arrived damaged, very disappointed",
+                "The {item} was broken out of the box",
+            ],
+            &["{item}坏了, very disappointed"],
+        ],
+    }
+}
 const ZH_NO_ANSWER: &[&str] = &["客服一直不回复，问题也没解决", "投诉了三次都没人管"];
 const EN_NO_ANSWER: &[&str] = &[
     "Support never answered my emails",
     "Opened a ticket, nobody replied",
 ];
-const ZH_RECOVERED: &[&str] = &[
-    "{item}到的时候破了，但是客服马上道歉还补发了，很暖心",
-    "虽然出了问题，处理得很快，还送了优惠券，下次还来",
-    "售后很负责，问题解决了，给五星",
-    "晚到了几天，但是客服主动联系赔偿，态度很好",
-];
-const EN_RECOVERED: &[&str] = &[
-    "Arrived damaged but support replaced it within two days — impressed",
-    "Had a problem, they fixed it fast and added a voucher. Will buy again",
-    "Great recovery from a shipping mistake, excellent support",
-];
+/// Recovery reviews by what went wrong: (zh, en).
+fn recovered_pools(issue: &str) -> [&'static [&'static str]; 2] {
+    match issue {
+        "late" | "lost" => [
+            &[
+                "晚到了几天，但是客服主动联系赔偿，态度很好",
+                "物流出了问题，商家处理很快，还送了优惠券，下次还来",
+            ],
+            &[
+                "Arrived late, but they apologised and sent a voucher. Will buy again",
+                "Shipping went wrong; support sorted it out fast",
+            ],
+        ],
+        "damaged" => [
+            &[
+                "{item}到的时候破了，但是客服马上道歉还补发了，很暖心",
+                "包装破损，售后很负责，问题解决了，给五星",
+            ],
+            &[
+                "Arrived damaged but support replaced it within two days — impressed",
+                "Broken on arrival, replaced quickly with an apology",
+            ],
+        ],
+        _ => [
+            &[
+                "虽然出了问题，处理得很快，还送了优惠券，下次还来",
+                "售后很负责，问题解决了，给五星",
+            ],
+            &[
+                "Had a problem, they fixed it fast and added a voucher. Will buy again",
+                "Great recovery from a shipping mistake, excellent support",
+            ],
+        ],
+    }
+}
 
 /// The review text pool for a bucket and language.
 fn review_pool(bucket: Bucket, lang: Lang) -> &'static [&'static str] {
@@ -170,13 +216,9 @@ fn review_pool(bucket: Bucket, lang: Lang) -> &'static [&'static str] {
         (Bucket::Late, None) => MIXED_LATE,
         (Bucket::Lost, Some("zh")) => ZH_LOST,
         (Bucket::Lost, _) => EN_LOST,
-        (Bucket::Defect, Some("zh")) => ZH_DEFECT,
-        (Bucket::Defect, Some(_)) => EN_DEFECT,
-        (Bucket::Defect, None) => MIXED_DEFECT,
         (Bucket::NoAnswer, Some("zh")) => ZH_NO_ANSWER,
         (Bucket::NoAnswer, _) => EN_NO_ANSWER,
-        (Bucket::Recovered, Some("zh")) => ZH_RECOVERED,
-        (Bucket::Recovered, _) => EN_RECOVERED,
+        (Bucket::Defect | Bucket::Recovered, _) => EN_GOOD, // handled by `review`
     }
 }
 
@@ -216,16 +258,24 @@ const BANK_EN_GOOD: &[&str] = &[
 const BANK_ZH_NEUTRAL: &[&str] = &["{item}一般，手续费有点高", "中规中矩的银行"];
 const BANK_EN_NEUTRAL: &[&str] = &["Fees are a bit high", "An ordinary bank, nothing special"];
 
-/// A review text for the bucket, language and product (`bank`: service wording).
+/// A review text for the bucket, language and product (`bank`: service wording;
+/// `issue`: what went wrong — `late`, `lost`, or a delivery condition).
 pub(crate) fn review(
     rng: &mut ChaCha8Rng,
     bucket: Bucket,
     lang: Lang,
     item: &str,
     bank: bool,
+    issue: &str,
 ) -> String {
     let zh = lang == Some("zh");
     let pool = match (bank, bucket, zh) {
+        (_, Bucket::Defect, _) => defect_pools(issue)[match lang {
+            Some("zh") => 0,
+            Some(_) => 1,
+            None => 2,
+        }],
+        (_, Bucket::Recovered, _) => recovered_pools(issue)[usize::from(!zh)],
         (true, Bucket::Great, true) => BANK_ZH_GREAT,
         (true, Bucket::Great, false) => BANK_EN_GREAT,
         (true, Bucket::Good, true) => BANK_ZH_GOOD,
@@ -268,8 +318,14 @@ impl Topic {
     }
 }
 
-/// A complaint text.
-pub(crate) fn complaint(rng: &mut ChaCha8Rng, topic: Topic, zh: bool) -> &'static str {
+/// A complaint text; `condition` (`damaged`, `wrong_item`, `missing`) makes a quality
+/// complaint say what was wrong.
+pub(crate) fn complaint(
+    rng: &mut ChaCha8Rng,
+    topic: Topic,
+    zh: bool,
+    condition: &str,
+) -> &'static str {
     let pool: &[&str] = match (topic, zh) {
         (Topic::Delivery, true) => &[
             "订单超过承诺时间还没送到",
@@ -281,19 +337,20 @@ pub(crate) fn complaint(rng: &mut ChaCha8Rng, topic: Topic, zh: bool) -> &'stati
             "Delivery is several days late",
             "Tracking has not updated in a week",
         ],
-        (Topic::Quality, true) => &["收到的商品有破损", "发错了商品", "包裹里少了东西"],
-        (Topic::Quality, false) => &[
-            "The item arrived damaged",
-            "I received the wrong item",
-            "Part of my order is missing",
-        ],
+        (Topic::Quality, true) => match condition {
+            "wrong_item" => &["发错了商品", "收到的不是我下单的款式"],
+            "missing" => &["包裹里少了东西", "少发了一件商品"],
+            _ => &["收到的商品有破损", "包装破了，商品损坏"],
+        },
+        (Topic::Quality, false) => match condition {
+            "wrong_item" => &["I received the wrong item", "Not the model I ordered"],
+            "missing" => &["Part of my order is missing", "The box was missing an item"],
+            _ => &["The item arrived damaged", "Broken on arrival"],
+        },
         (Topic::Service, true) => &["客服不回复", "问题拖了很久没有解决"],
         (Topic::Service, false) => &["Support does not reply", "My issue has been open for weeks"],
-        (Topic::Price, true) => &["价格比别家贵不少", "结账时多收了运费"],
-        (Topic::Price, false) => &[
-            "Charged more than the listed price",
-            "Unexpected fees at checkout",
-        ],
+        (Topic::Price, true) => &["价格比别家贵不少", "收费不透明"],
+        (Topic::Price, false) => &["Charged more than the listed price", "Unexpected fees"],
         (Topic::Policy, true) => &["退款申请被无理拒绝", "退货政策太苛刻"],
         (Topic::Policy, false) => &[
             "Refund refused without a reason",
@@ -305,8 +362,15 @@ pub(crate) fn complaint(rng: &mut ChaCha8Rng, topic: Topic, zh: bool) -> &'stati
     pick(rng, pool)
 }
 
-/// A support ticket's opening text.
-pub(crate) fn ticket(rng: &mut ChaCha8Rng, topic: Option<Topic>, zh: bool) -> &'static str {
+/// A support ticket's opening text (`bank`: banking questions; `condition` as for
+/// [`complaint`]).
+pub(crate) fn ticket(
+    rng: &mut ChaCha8Rng,
+    topic: Option<Topic>,
+    zh: bool,
+    bank: bool,
+    condition: &str,
+) -> &'static str {
     let pool: &[&str] = match (topic, zh) {
         (Some(Topic::Delivery), true) => {
             &["请问我的订单什么时候到？", "订单已经超时了，请尽快处理"]
@@ -314,22 +378,31 @@ pub(crate) fn ticket(rng: &mut ChaCha8Rng, topic: Option<Topic>, zh: bool) -> &'
         (Some(Topic::Delivery), false) => {
             &["Where is my order?", "My delivery is late, please help"]
         }
-        (Some(Topic::Quality), true) => &["收到的商品坏了，怎么处理？", "发错货了，需要换货"],
-        (Some(Topic::Quality), false) => &[
-            "The item arrived broken",
-            "Wrong item delivered, need an exchange",
-        ],
-        (_, true) => &[
-            "怎么开发票？",
-            "想修改收货地址",
-            "会员积分怎么用？",
+        (Some(Topic::Quality), true) => match condition {
+            "wrong_item" => &["发错货了，需要换货"],
+            "missing" => &["包裹里少了一件，怎么补发？"],
+            _ => &["收到的商品坏了，怎么处理？"],
+        },
+        (Some(Topic::Quality), false) => match condition {
+            "wrong_item" => &["Wrong item delivered, need an exchange"],
+            "missing" => &["An item is missing from my parcel"],
+            _ => &["The item arrived broken"],
+        },
+        (_, true) if bank => &[
             "手机银行登录不了",
+            "信用卡额度怎么调整？",
+            "转账一直显示处理中",
         ],
+        (_, false) if bank => &[
+            "I cannot log in to the app",
+            "How do I raise my card limit?",
+            "A transfer has been pending for two days",
+        ],
+        (_, true) => &["怎么开发票？", "想修改收货地址", "会员积分怎么用？"],
         (_, false) => &[
             "How do I get an invoice?",
             "Can I change my shipping address?",
             "Question about my warranty",
-            "I cannot log in to the app",
         ],
     };
     pick(rng, pool)
@@ -368,15 +441,18 @@ pub(crate) fn churn_reason(rng: &mut ChaCha8Rng, zh: bool, unhappy: bool) -> &'s
     pick(rng, pool)
 }
 
-/// The reason given with a refund request.
-pub(crate) fn refund_reason(rng: &mut ChaCha8Rng, zh: bool, lost: bool) -> &'static str {
-    let pool: &[&str] = match (zh, lost) {
-        (true, true) => &["超时未收到货", "订单一直没发货"],
-        (true, false) => &["商品破损", "发错货", "少发了商品"],
-        (false, true) => &["Never delivered", "Order did not arrive"],
-        (false, false) => &["Damaged item", "Wrong item", "Missing item"],
-    };
-    pick(rng, pool)
+/// The reason given with a refund request (`condition` of the delivery, or `lost`).
+pub(crate) fn refund_reason(zh: bool, condition: &str) -> &'static str {
+    match (zh, condition) {
+        (true, "lost") => "超时未收到货",
+        (true, "wrong_item") => "发错货",
+        (true, "missing") => "少发了商品",
+        (true, _) => "商品破损",
+        (false, "lost") => "Never delivered",
+        (false, "wrong_item") => "Wrong item",
+        (false, "missing") => "Missing item",
+        (false, _) => "Damaged item",
+    }
 }
 
 /// A survey comment, or none, in line with the score (0–1 scale).

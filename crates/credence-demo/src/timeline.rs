@@ -172,6 +172,10 @@ pub(crate) struct Timeline<'a> {
     pub lang: Lang,
     pub referrals: Vec<Referral>,
     pub churned: bool,
+    /// Condition of the latest faulty delivery, for the texts that talk about it.
+    condition: &'static str,
+    /// What went wrong with the latest order: `late`, `lost`, a condition, or "".
+    issue: &'static str,
     evs: Vec<Ev>,
 }
 
@@ -203,6 +207,8 @@ impl<'a> Timeline<'a> {
             lang,
             referrals: Vec::new(),
             churned: false,
+            condition: "damaged",
+            issue: "",
             evs: Vec::with_capacity(32),
         }
     }
@@ -349,7 +355,8 @@ impl<'a> Timeline<'a> {
                 .money("amount", amount)
                 .str("currency", self.p.currency);
         } else {
-            let item = text::pick(&mut self.rng, self.p.items_en);
+            let items = ["debit card", "credit card", "cheque book", "security token"];
+            let item = text::pick(&mut self.rng, &items);
             body = body.str("item", item);
         }
         body = body.time("promised_by", promised, self.p.offset());
@@ -361,7 +368,17 @@ impl<'a> Timeline<'a> {
                 let hi = (promised - 30 * MINUTE) as f64;
                 Some(self.uniform(lo, hi) as i64)
             }
-            Fate::Late(d) => Some(promised + (d * DAY as f64) as i64 + self.hours(0.0, 6.0)),
+            Fate::Late(d) => Some(promised + (d * DAY as f64) as i64),
+        };
+        let delivered = delivered.map(|t| self.courier_hours(t, at, promised, fate));
+        self.issue = match fate {
+            Fate::OnTime => "",
+            Fate::Late(_) => "late",
+            Fate::Lost => "lost",
+            Fate::Defect(c) => {
+                self.condition = c;
+                c
+            }
         };
         if let Some(t) = delivered {
             let condition = match fate {
@@ -378,6 +395,21 @@ impl<'a> Timeline<'a> {
             delivered,
             fate,
         }
+    }
+
+    /// Moves a delivery time to the courier's working hours (09:00–19:00 local) on the
+    /// same day, keeping it after the order and on the right side of the promise.
+    fn courier_hours(&mut self, t: i64, ordered: i64, promised: i64, fate: Fate) -> i64 {
+        let mut d = local_midnight(t, self.p.offset()) + self.hours(9.0, 19.0);
+        if matches!(fate, Fate::Late(_)) {
+            d = d.max(promised + HOUR);
+        } else {
+            d = d.min(promised - 30 * MINUTE);
+            if d < ordered + 2 * HOUR {
+                d = (ordered + self.hours(3.0, 8.0)).min(promised - 30 * MINUTE);
+            }
+        }
+        d
     }
 
     /// Opens a support ticket whose handling is drawn from the merchant's behaviour.
@@ -401,7 +433,8 @@ impl<'a> Timeline<'a> {
         let sla = self.p.sla_minutes;
         let channel = text::pick(&mut self.rng, self.p.channels);
         let zh = self.zh();
-        let opening = text::ticket(&mut self.rng, topic, zh);
+        let bank = self.p.kind == Kind::Bank;
+        let opening = text::ticket(&mut self.rng, topic, zh, bank, self.condition);
         let body = Body::new()
             .str("ticket", &id)
             .str("status", "opened")
@@ -496,7 +529,7 @@ impl<'a> Timeline<'a> {
     /// A complaint.
     pub(crate) fn complaint(&mut self, at: i64, topic: Topic, severity: i64) {
         let zh = self.zh();
-        let t = text::complaint(&mut self.rng, topic, zh);
+        let t = text::complaint(&mut self.rng, topic, zh, self.condition);
         let body = Body::new()
             .str("category", topic.category())
             .int("severity", severity)
@@ -509,7 +542,14 @@ impl<'a> Timeline<'a> {
     pub(crate) fn refund_with(&mut self, at: i64, order: &Order, outcome: Option<bool>) -> bool {
         let promised = at + 7 * DAY;
         let zh = self.zh();
-        let reason = text::refund_reason(&mut self.rng, zh, order.fate == Fate::Lost);
+        let reason = text::refund_reason(
+            zh,
+            match order.fate {
+                Fate::Lost => "lost",
+                Fate::Defect(c) => c,
+                _ => "damaged",
+            },
+        );
         let body = Body::new()
             .str("order", &order.id)
             .str("status", "requested")
@@ -587,7 +627,7 @@ impl<'a> Timeline<'a> {
         };
         let item = text::pick(&mut self.rng, items);
         let bank = self.p.kind == Kind::Bank;
-        let t = text::review(&mut self.rng, bucket, lang, item, bank);
+        let t = text::review(&mut self.rng, bucket, lang, item, bank, self.issue);
         self.review_text(at, rating, &t, lang, order, reply)
     }
 
