@@ -1,1 +1,457 @@
-//! credence-engine (work in progress).
+//! The pure trust engine of credence: events and an evaluation time in, trust out.
+//!
+//! This crate owns trust model v1 (DESIGN.md, documented as implemented in
+//! `docs/trust-model.md`): the evidence table ([`Rules`]), decayed Beta evidence per
+//! dimension, subjective-logic opinions, the leave-one-out base rate from the merchant's
+//! reputation and site signals, lifecycle stages with their history, and reasons with
+//! English and Chinese sentences.
+//!
+//! It must never do I/O: no files, no network, no clock, no environment. Callers (the
+//! store, the CLI, the server) feed it [`credence_events::Event`]s and choose the
+//! evaluation time. It depends only on `credence-events`, `serde`, `jiff` and
+//! `thiserror`.
+//!
+//! # Layout
+//!
+//! - `rules` — [`Rules`]: the one evidence table ([`EvidenceTable`], a row per
+//!   [`ReasonCode`]), decay, priors, weights, stage thresholds; `serde` with defaults so a
+//!   TOML file can override any part.
+//! - `store` — the compact representation: per merchant, a 12-byte item per event and
+//!   relationship, plus one record per linked promise (order delivery, ticket SLA,
+//!   refund, low-review reply window). Adding an event is O(1) and order-independent.
+//! - `eval` — folding at an evaluation time: decayed sums, opinions, base rates, stages,
+//!   stage history, reasons.
+//! - `report` — the output types ([`TrustReport`], [`MerchantReport`]) whose JSON is
+//!   the CLI's `--json` shape.
+//! - `text` — reason sentences in English and Chinese.
+//!
+//! # Example
+//!
+//! ```
+//! use credence_engine::{Engine, Rules, Stage};
+//! let lines = [
+//!     r#"{"id":"e1","type":"order","at":"2026-03-01T10:00:00+08:00","merchant":"m-tea","customer":"c-001","order":"o-1","promised_by":"2026-03-03T18:00:00+08:00"}"#,
+//!     r#"{"id":"e2","type":"delivery","at":"2026-03-04T08:00:00+08:00","merchant":"m-tea","customer":"c-001","order":"o-1"}"#,
+//! ];
+//! let mut engine = Engine::new(Rules::default()).unwrap();
+//! for l in lines {
+//!     engine.add(&credence_events::parse_event(l).unwrap());
+//! }
+//! let at = engine.latest_event_time("m-tea").unwrap();
+//! let report = engine.relationship("m-tea", "c-001", at).unwrap();
+//! assert_eq!(report.stage, Some(Stage::Initial));
+//! let late = report.reasons.iter().find(|r| r.reason.as_str() == "delivery_late").unwrap();
+//! assert_eq!(late.text_en, "Delivery of order o-1 arrived 14 h after the promised time");
+//! assert!(late.impact < 0.0);
+//! ```
+
+mod eval;
+mod report;
+mod rules;
+mod store;
+mod text;
+
+use jiff::Timestamp;
+
+pub use report::{
+    DimensionReport, Dimensions, MerchantReport, Reason, Stage, StageChange, StageCounts,
+    TrustReport,
+};
+pub use rules::{
+    Dimension, DimensionWeights, EvidenceRule, EvidenceTable, ReasonCode, Rules, RulesError,
+    StageRules,
+};
+
+use credence_events::Event;
+use eval::{Ctx, Reputation, Weights, dimensions, history_out};
+use store::{FxMap, Item, Merchant, Promise, PromiseKind, Rel, RulesDerived};
+
+/// The trust engine: holds the evidence of every merchant and evaluates it at any time.
+///
+/// Add events in any order (results do not depend on it); the engine does not
+/// de-duplicate event ids — the store does (events v1 idempotency), so add each event
+/// once. Evaluation never mutates the engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    rules: Rules,
+    derived: RulesDerived,
+    weights: Weights,
+    index: FxMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    merchants: Vec<Merchant>,
+    last: u32,
+    events: u64,
+}
+
+/// A reference that has not (yet) met its target: a delivery, refund, ticket reply or
+/// review reply whose order, ticket or review never arrived with a promise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dangling {
+    /// `order`, `ticket`, `refund` or `review`.
+    pub kind: &'static str,
+    /// The referenced id.
+    pub id: String,
+}
+
+/// What the engine's state takes in memory (heap and inline, from capacities).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Events added (custom `x-` types included).
+    pub events: u64,
+    /// Relationships (merchant, customer).
+    pub relationships: u64,
+    /// Linked promise records.
+    pub promises: u64,
+    /// Bytes of evidence state: items, promise records, relationship headers and the
+    /// index slots (hash-table values and control bytes), excluding id strings.
+    pub state_bytes: u64,
+    /// Bytes of ids: event ids, customer and subject keys (strings and their boxes).
+    pub id_bytes: u64,
+}
+
+impl MemoryStats {
+    /// `state_bytes / relationships`.
+    pub fn state_bytes_per_relationship(&self) -> f64 {
+        self.state_bytes as f64 / self.relationships.max(1) as f64
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::from_valid(Rules::default())
+    }
+}
+
+fn to_ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+impl Engine {
+    /// An empty engine with these rules (checked with [`Rules::validate`]).
+    pub fn new(rules: Rules) -> Result<Engine, RulesError> {
+        rules.validate()?;
+        Ok(Engine::from_valid(rules))
+    }
+
+    fn from_valid(rules: Rules) -> Engine {
+        let derived = RulesDerived {
+            base_rate_neutral: rules.base_rate_neutral,
+            base_rate_signal_span: rules.base_rate_signal_span,
+            review_reply_max_rating: rules.review_reply_max_rating,
+            reply_window_ms: (rules.review_reply_window_hours * 3_600_000.0) as i64,
+        };
+        Engine {
+            weights: Weights::new(&rules),
+            rules,
+            derived,
+            index: FxMap::default(),
+            names: Vec::new(),
+            merchants: Vec::new(),
+            last: u32::MAX,
+            events: 0,
+        }
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Adds one event. Any order; events after an evaluation time are simply ignored by
+    /// that evaluation. Custom `x-` types yield nothing.
+    pub fn add(&mut self, event: &Event) {
+        let m = self.merchant_index(&event.merchant);
+        self.merchants[m as usize].add(event, &self.derived);
+        self.events += 1;
+    }
+
+    /// Adds many events.
+    pub fn extend<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) {
+        for e in events {
+            self.add(e);
+        }
+    }
+
+    fn merchant_index(&mut self, name: &str) -> u32 {
+        if self.last != u32::MAX && &*self.names[self.last as usize] == name {
+            return self.last;
+        }
+        let m = match self.index.get(name) {
+            Some(&m) => m,
+            None => {
+                let m = self.merchants.len() as u32;
+                self.merchants.push(Merchant::default());
+                self.names.push(name.into());
+                self.index.insert(name.into(), m);
+                m
+            }
+        };
+        self.last = m;
+        m
+    }
+
+    /// Merges another engine's state (built from a disjoint set of events, with the
+    /// same rules) into this one. `a.merge(b)` evaluates like one engine fed both sets.
+    pub fn merge(&mut self, other: Engine) {
+        self.events += other.events;
+        for (name, m) in other.names.into_iter().zip(other.merchants) {
+            let i = self.merchant_index(&name);
+            let target = &mut self.merchants[i as usize];
+            if target.id_ends.is_empty() && target.latest.is_none() {
+                *target = m;
+            } else {
+                target.merge(m);
+            }
+        }
+    }
+
+    /// Number of events added.
+    pub fn len(&self) -> u64 {
+        self.events
+    }
+
+    /// Whether no event was added.
+    pub fn is_empty(&self) -> bool {
+        self.events == 0
+    }
+
+    /// Merchants, sorted.
+    pub fn merchants(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.names.iter().map(|n| &**n).collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn get(&self, merchant: &str) -> Option<&Merchant> {
+        self.index
+            .get(merchant)
+            .map(|&i| &self.merchants[i as usize])
+    }
+
+    /// The customers of a merchant, sorted.
+    pub fn customers_of(&self, merchant: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .get(merchant)
+            .map(|m| m.customers.keys().map(|k| &**k).collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
+    }
+
+    /// The time of the merchant's latest event (the CLI's default evaluation time).
+    pub fn latest_event_time(&self, merchant: &str) -> Option<Timestamp> {
+        self.get(merchant).and_then(|m| m.latest)
+    }
+
+    /// Trust of one relationship at `at`, with reasons and stage history. `None` when
+    /// the relationship has no event at or before `at`.
+    pub fn relationship(&self, merchant: &str, customer: &str, at: Timestamp) -> Option<TrustReport> {
+        let m = self.get(merchant)?;
+        let &rel = m.customers.get(customer)?;
+        let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
+        let t = to_ms(at);
+        if !ctx.exists_at(rel, t) {
+            return None;
+        }
+        let rep = Reputation::build(&ctx, t);
+        let mut scratch = Vec::new();
+        Some(report(&ctx, &rep, rel, customer, at, &mut scratch))
+    }
+
+    /// Trust of every customer of a merchant with an event at or before `at`, sorted by
+    /// customer id (sort or filter by `score` / `stage` as needed).
+    pub fn customers(&self, merchant: &str, at: Timestamp) -> Vec<TrustReport> {
+        let Some(m) = self.get(merchant) else {
+            return Vec::new();
+        };
+        let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
+        let t = to_ms(at);
+        let rep = Reputation::build(&ctx, t);
+        let mut scratch = Vec::new();
+        let mut custs: Vec<(&str, u32)> = m.customers.iter().map(|(k, &v)| (&**k, v)).collect();
+        custs.sort_unstable();
+        custs
+            .into_iter()
+            .filter(|&(_, rel)| ctx.exists_at(rel, t))
+            .map(|(c, rel)| report(&ctx, &rep, rel, c, at, &mut scratch))
+            .collect()
+    }
+
+    /// The stage of every customer with an event at or before `at` (cheaper than
+    /// [`Engine::customers`]: no history, no reasons).
+    pub fn stages(&self, merchant: &str, at: Timestamp) -> Vec<(&str, Stage, f64)> {
+        let Some(m) = self.get(merchant) else {
+            return Vec::new();
+        };
+        let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
+        let t = to_ms(at);
+        let rep = Reputation::build(&ctx, t);
+        let mut scratch = Vec::new();
+        let mut out: Vec<(&str, Stage, f64)> = m
+            .customers
+            .iter()
+            .filter(|&(_, &rel)| ctx.exists_at(rel, t))
+            .map(|(c, &rel)| {
+                let (s, o) = ctx.stage(&rep, rel, t, &mut scratch);
+                (&**c, s, o.t * 100.0)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// The merchant's reputation at `at` (all its evidence, W0 prior, a0 from its
+    /// latest site signals) and its customers per stage. `None` for an unknown merchant.
+    pub fn merchant(&self, merchant: &str, at: Timestamp) -> Option<MerchantReport> {
+        let m = self.get(merchant)?;
+        let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
+        let t = to_ms(at);
+        let rep = Reputation::build(&ctx, t);
+        let o = ctx.merchant_opinion(&rep, t);
+        let mut counts = StageCounts::default();
+        let mut scratch = Vec::new();
+        for rel in 0..m.rels.len() as u32 {
+            if ctx.exists_at(rel, t) {
+                counts.add(ctx.stage(&rep, rel, t, &mut scratch).0);
+            }
+        }
+        Some(MerchantReport {
+            report: TrustReport {
+                merchant: merchant.to_string(),
+                customer: None,
+                at,
+                score: o.t * 100.0,
+                uncertainty: o.uncertainty,
+                cognitive: o.cognitive * 100.0,
+                affective: o.affective * 100.0,
+                stage: None,
+                dimensions: dimensions(&o),
+                reasons: ctx.merchant_reasons(&o, t),
+                stage_history: Vec::new(),
+            },
+            stages: counts,
+        })
+    }
+
+    /// The trust a brand-new customer of `merchant` would start with at `at` (0–100):
+    /// T with no own evidence, i.e. the weighted base rates.
+    pub fn initial_trust(&self, merchant: &str, at: Timestamp) -> f64 {
+        let Some(m) = self.get(merchant) else {
+            let w = self.rules.weights.as_array();
+            return 100.0 * self.rules.base_rate_neutral * w.iter().sum::<f64>()
+                / w.iter().sum::<f64>();
+        };
+        let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
+        let t = to_ms(at);
+        let rep = Reputation::build(&ctx, t);
+        let (rm, sm) = rep.sums(t);
+        let a0 = rep.a0(t);
+        let w0 = self.rules.reputation_prior_weight;
+        let w = self.rules.weights.as_array();
+        let total: f64 = (0..4)
+            .map(|i| w[i] * (rm[i] + a0 * w0) / (rm[i] + sm[i] + w0))
+            .sum();
+        100.0 * total / w.iter().sum::<f64>()
+    }
+
+    /// References still dangling for a merchant: resolving events whose defining event
+    /// (the order with a promise, the opened ticket with an SLA, the low review) never
+    /// arrived. Sorted by kind and id.
+    pub fn dangling(&self, merchant: &str) -> Vec<Dangling> {
+        let Some(m) = self.get(merchant) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for map in &m.subjects {
+            for (k, &p) in map {
+                let pr: &Promise = &m.promises[p as usize];
+                if pr.def_event == store::NO && pr.res_event != store::NO {
+                    let kind = match pr.kind {
+                        PromiseKind::Delivery => "order",
+                        PromiseKind::Ticket => "ticket",
+                        PromiseKind::Refund => continue, // a refund needs no promise
+                        PromiseKind::ReviewReply => "review",
+                    };
+                    out.push(Dangling {
+                        kind,
+                        id: k.to_string(),
+                    });
+                }
+            }
+        }
+        out.sort_unstable_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+        out
+    }
+
+    /// Memory taken by the engine's state, computed from capacities.
+    pub fn memory(&self) -> MemoryStats {
+        use std::mem::size_of;
+        // hashbrown: per bucket one value slot plus one control byte.
+        fn table<K, V>(cap: usize) -> (u64, u64) {
+            let buckets = if cap == 0 {
+                0
+            } else {
+                (cap * 8 / 7).next_power_of_two()
+            };
+            (
+                (buckets * (size_of::<V>() + 1)) as u64,
+                (buckets * size_of::<K>()) as u64,
+            )
+        }
+        let mut s = MemoryStats {
+            events: self.events,
+            ..MemoryStats::default()
+        };
+        for m in &self.merchants {
+            s.relationships += m.rels.len() as u64;
+            s.promises += m.promises.len() as u64;
+            s.state_bytes += (size_of::<Merchant>()
+                + m.rels.capacity() * size_of::<Rel>()
+                + m.items.capacity() * size_of::<Item>()
+                + m.signals.capacity() * size_of::<store::Signal>()
+                + m.promises.capacity() * size_of::<Promise>()
+                + m.event_subject.capacity() * size_of::<u32>()) as u64;
+            s.state_bytes += m
+                .rels
+                .iter()
+                .map(|r| (r.items.capacity() * size_of::<Item>()) as u64)
+                .sum::<u64>();
+            let (v, k) = table::<Box<str>, u32>(m.customers.capacity());
+            s.state_bytes += v;
+            s.id_bytes += k + m.customers.keys().map(|k| k.len() as u64).sum::<u64>();
+            for map in &m.subjects {
+                let (v, k) = table::<Box<str>, u32>(map.capacity());
+                s.state_bytes += v;
+                s.id_bytes += k + map.keys().map(|k| k.len() as u64).sum::<u64>();
+            }
+            s.id_bytes += (m.ids.capacity() + m.id_ends.capacity() * size_of::<u32>()) as u64;
+        }
+        s
+    }
+}
+
+fn report(
+    ctx: &Ctx<'_>,
+    rep: &Reputation,
+    rel: u32,
+    customer: &str,
+    at: Timestamp,
+    scratch: &mut Vec<u32>,
+) -> TrustReport {
+    let t = to_ms(at);
+    let (stage, o) = ctx.stage(rep, rel, t, scratch);
+    let history = ctx.history(rep, rel, t, scratch);
+    TrustReport {
+        merchant: ctx.name.to_string(),
+        customer: Some(customer.to_string()),
+        at,
+        score: o.t * 100.0,
+        uncertainty: o.uncertainty,
+        cognitive: o.cognitive * 100.0,
+        affective: o.affective * 100.0,
+        stage: Some(stage),
+        dimensions: dimensions(&o),
+        reasons: ctx.reasons(&o, rel, t),
+        stage_history: history_out(history),
+    }
+}

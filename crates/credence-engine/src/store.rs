@@ -1,0 +1,605 @@
+//! The in-memory representation: per merchant, a compact list of evidence items per
+//! relationship plus one record per linked promise (order delivery, ticket SLA, refund,
+//! low-review reply window). Nothing here is folded: folding happens at evaluation
+//! time, for a given evaluation time (see `eval.rs`).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use credence_events::{
+    ComplaintCategory, CompensationKind, DeliveryCondition, Event, EventBody, RefundStatus,
+    TicketStatus,
+};
+
+use crate::rules::ReasonCode;
+
+/// "None" for `u32` indices.
+pub(crate) const NO: u32 = u32::MAX;
+/// "Never" for millisecond times.
+pub(crate) const NEVER: i64 = i64::MAX;
+
+/// Item code: an event with no immediate evidence (it still marks activity).
+pub(crate) const CODE_PLAIN: u8 = 60;
+/// Item code: a `churn` event.
+pub(crate) const CODE_CHURN: u8 = 61;
+
+/// A small, fast, non-cryptographic hasher (the FxHash mix of rustc). Keys are ids the
+/// engine owner supplies; HashDoS is not a concern for a library fed by its own store.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+const FX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(FX_K);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// One evidence item (or activity marker) of a relationship: 12 bytes.
+///
+/// `packed` holds `at_ms << 10 | code << 4 | param` as the bits of an `i64`, split in two
+/// `u32` so the struct aligns to 4 (12 bytes rather than 16). 54 signed bits of
+/// milliseconds cover ±285 000 years, far beyond jiff's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Item {
+    lo: u32,
+    hi: u32,
+    /// Index of the event in its merchant's event table.
+    pub event: u32,
+}
+
+impl Item {
+    pub(crate) fn new(at_ms: i64, code: u8, param: u8, event: u32) -> Item {
+        debug_assert!(code < 64 && param < 16);
+        let p = (at_ms << 10) | (i64::from(code) << 4) | i64::from(param & 0xf);
+        let u = p as u64;
+        Item {
+            lo: u as u32,
+            hi: (u >> 32) as u32,
+            event,
+        }
+    }
+    #[inline]
+    fn packed(&self) -> i64 {
+        ((u64::from(self.hi) << 32) | u64::from(self.lo)) as i64
+    }
+    /// Event time, milliseconds since the Unix epoch.
+    #[inline]
+    pub(crate) fn at(&self) -> i64 {
+        self.packed() >> 10
+    }
+    #[inline]
+    pub(crate) fn code(&self) -> u8 {
+        ((self.packed() >> 4) & 0x3f) as u8
+    }
+    #[inline]
+    pub(crate) fn param(&self) -> u8 {
+        (self.packed() & 0xf) as u8
+    }
+}
+
+/// The four kinds of linked, deadline-bearing promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PromiseKind {
+    /// Order `promised_by` → first delivery.
+    Delivery,
+    /// Ticket `opened` + `sla_minutes` → first response.
+    Ticket,
+    /// Refund `promised_by` → first completion or rejection.
+    Refund,
+    /// Review of ≤ 2 stars + reply window → first reply.
+    ReviewReply,
+}
+
+/// A linked promise: the *defining* side (the event that makes the promise: an order
+/// with `promised_by`, a ticket `opened` with an SLA, a refund with `promised_by`, a
+/// low review) and the *resolving* side (the first delivery, response, completion or
+/// rejection, reply). Each side keeps the earliest event by (time, event id), so the
+/// record does not depend on arrival order and two records merge by taking the earlier
+/// of each side.
+#[derive(Debug, Clone)]
+pub(crate) struct Promise {
+    pub def_at: i64,
+    pub deadline: i64,
+    pub res_at: i64,
+    pub def_event: u32,
+    pub res_event: u32,
+    /// Relationship (index in the merchant) of the defining event.
+    pub def_rel: u32,
+    /// Relationship of the resolving event.
+    pub res_rel: u32,
+    pub kind: PromiseKind,
+    /// Review: the rating.
+    pub def_param: u8,
+    /// Refund: 0 completed, 1 rejected.
+    pub res_param: u8,
+}
+
+impl Promise {
+    fn new(kind: PromiseKind) -> Promise {
+        Promise {
+            def_at: NEVER,
+            deadline: NEVER,
+            res_at: NEVER,
+            def_event: NO,
+            res_event: NO,
+            def_rel: NO,
+            res_rel: NO,
+            kind,
+            def_param: 0,
+            res_param: 0,
+        }
+    }
+
+    /// The relationship whose evidence the promise is: the defining event's, else the
+    /// resolving event's.
+    pub(crate) fn owner(&self) -> u32 {
+        if self.def_event != NO {
+            self.def_rel
+        } else {
+            self.res_rel
+        }
+    }
+
+    /// The evidence the promise yields at evaluation time `t`: `(code, item time,
+    /// event)`. Overdue exists only while `t ≥ deadline` with no resolution by `t`;
+    /// once resolved, the kept or late item replaces it.
+    pub(crate) fn evidence(&self, t: i64) -> Option<(ReasonCode, i64, u32)> {
+        use ReasonCode as R;
+        let def_known = self.def_at <= t && self.deadline != NEVER;
+        let res_known = self.res_at <= t;
+        let (kept, late, overdue) = match self.kind {
+            PromiseKind::Delivery => (R::DeliveryKept, R::DeliveryLate, R::DeliveryOverdue),
+            PromiseKind::Ticket => (
+                R::TicketResponsive,
+                R::TicketReplyLate,
+                R::TicketReplyOverdue,
+            ),
+            PromiseKind::ReviewReply => (
+                R::ReviewAnswered,
+                R::ReviewReplyLate,
+                R::ReviewUnanswered,
+            ),
+            PromiseKind::Refund => {
+                if res_known && self.res_param == 1 {
+                    return Some((R::RefundRejected, self.res_at, self.res_event));
+                }
+                if res_known && !def_known {
+                    // Completed with no promise known: honoured.
+                    return Some((R::RefundHonoured, self.res_at, self.res_event));
+                }
+                (R::RefundHonoured, R::RefundLate, R::RefundOverdue)
+            }
+        };
+        if !def_known {
+            return None;
+        }
+        if res_known {
+            if self.res_at <= self.deadline {
+                Some((kept, self.res_at, self.res_event))
+            } else {
+                Some((late, self.deadline, self.res_event))
+            }
+        } else if t >= self.deadline {
+            Some((overdue, self.deadline, self.def_event))
+        } else {
+            None
+        }
+    }
+
+    /// The times at which [`Promise::evidence`] can change.
+    pub(crate) fn transitions(&self) -> [i64; 3] {
+        [self.def_at, self.deadline, self.res_at]
+    }
+}
+
+/// One relationship: its items, in arrival order (folding is order-independent).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rel {
+    pub items: Vec<Item>,
+}
+
+/// A site-signals observation: (time, event, a0).
+pub(crate) type Signal = (i64, u32, f64);
+
+/// Everything the engine knows about one merchant.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Merchant {
+    /// Customer id → index in `rels`.
+    pub customers: FxMap<Box<str>, u32>,
+    pub rels: Vec<Rel>,
+    /// Evidence with no customer (public commitment results).
+    pub items: Vec<Item>,
+    pub signals: Vec<Signal>,
+    pub promises: Vec<Promise>,
+    /// Per promise kind: subject id → index in `promises`.
+    pub subjects: [FxMap<Box<str>, u32>; 4],
+    /// Event ids, concatenated; `id_ends[e]` is where event `e`'s id ends.
+    pub ids: String,
+    pub id_ends: Vec<u32>,
+    /// Promise an event belongs to (for the subject id in reason sentences), or `NO`.
+    pub event_subject: Vec<u32>,
+    /// Latest event time seen (exact).
+    pub latest: Option<jiff::Timestamp>,
+}
+
+fn kind_index(k: PromiseKind) -> usize {
+    k as usize
+}
+
+/// Is (at_a, id_a) strictly earlier than (at_b, id_b)?
+fn earlier(at_a: i64, id_a: &str, at_b: i64, id_b: &str) -> bool {
+    (at_a, id_a) < (at_b, id_b)
+}
+
+impl Merchant {
+    pub(crate) fn event_id(&self, e: u32) -> &str {
+        let e = e as usize;
+        let start = if e == 0 { 0 } else { self.id_ends[e - 1] as usize };
+        &self.ids[start..self.id_ends[e] as usize]
+    }
+
+    fn push_event(&mut self, id: &str) -> u32 {
+        let e = self.id_ends.len() as u32;
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len() as u32);
+        self.event_subject.push(NO);
+        e
+    }
+
+    fn rel(&mut self, customer: &str) -> u32 {
+        if let Some(&r) = self.customers.get(customer) {
+            return r;
+        }
+        let r = self.rels.len() as u32;
+        self.rels.push(Rel::default());
+        self.customers.insert(customer.into(), r);
+        r
+    }
+
+    fn promise(&mut self, kind: PromiseKind, key: &str) -> u32 {
+        let map = &mut self.subjects[kind_index(kind)];
+        if let Some(&p) = map.get(key) {
+            return p;
+        }
+        let p = self.promises.len() as u32;
+        self.promises.push(Promise::new(kind));
+        map.insert(key.into(), p);
+        p
+    }
+
+    /// Offers a defining side to promise `p`; keeps the earliest by (time, id).
+    fn offer_def(&mut self, p: u32, at: i64, deadline: i64, event: u32, rel: u32, param: u8) {
+        let cur = &self.promises[p as usize];
+        let better = cur.def_event == NO
+            || earlier(
+                at,
+                self.event_id(event),
+                cur.def_at,
+                self.event_id(cur.def_event),
+            );
+        if better {
+            let cur = &mut self.promises[p as usize];
+            cur.def_at = at;
+            cur.deadline = deadline;
+            cur.def_event = event;
+            cur.def_rel = rel;
+            cur.def_param = param;
+        }
+    }
+
+    /// Offers a resolving side to promise `p`; keeps the earliest by (time, id).
+    fn offer_res(&mut self, p: u32, at: i64, event: u32, rel: u32, param: u8) {
+        let cur = &self.promises[p as usize];
+        let better = cur.res_event == NO
+            || earlier(
+                at,
+                self.event_id(event),
+                cur.res_at,
+                self.event_id(cur.res_event),
+            );
+        if better {
+            let cur = &mut self.promises[p as usize];
+            cur.res_at = at;
+            cur.res_event = event;
+            cur.res_rel = rel;
+            cur.res_param = param;
+        }
+    }
+
+    /// Adds one event of this merchant.
+    pub(crate) fn add(&mut self, ev: &Event, rules: &RulesDerived) {
+        use ReasonCode as R;
+        if self.latest.is_none_or(|l| ev.at > l) {
+            self.latest = Some(ev.at);
+        }
+        if matches!(ev.body, EventBody::Custom { .. }) {
+            // `x-` types are stored elsewhere and yield nothing here (not even activity).
+            return;
+        }
+        let at = ev.at.as_millisecond();
+        let e = self.push_event(&ev.id);
+        let Some(customer) = ev.customer.as_deref() else {
+            match &ev.body {
+                EventBody::CommitmentResult { kept, .. } => {
+                    let code = if *kept {
+                        R::CommitmentKept
+                    } else {
+                        R::CommitmentBroken
+                    };
+                    self.items.push(Item::new(at, code as u8, 0, e));
+                }
+                EventBody::SiteSignals { signals } => {
+                    let present = signals.iter().filter(|(_, v)| *v).count() as f64;
+                    let absent = signals.len() as f64 - present;
+                    let a0 = rules.base_rate_neutral
+                        + rules.base_rate_signal_span * (present - absent) / 8.0;
+                    self.signals.push((at, e, a0));
+                }
+                _ => {}
+            }
+            return;
+        };
+        let rel = self.rel(customer);
+        let (code, param): (u8, u8) = match &ev.body {
+            EventBody::Order {
+                order, promised_by, ..
+            } => {
+                if let Some(pb) = promised_by {
+                    let p = self.promise(PromiseKind::Delivery, order);
+                    self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
+                    self.event_subject[e as usize] = p;
+                }
+                (CODE_PLAIN, 0)
+            }
+            EventBody::Delivery { order, condition } => {
+                let p = self.promise(PromiseKind::Delivery, order);
+                self.offer_res(p, at, e, rel, 0);
+                self.event_subject[e as usize] = p;
+                match condition {
+                    DeliveryCondition::Ok => (R::ProductOk as u8, 0),
+                    DeliveryCondition::Damaged => (R::ProductDefect as u8, 1),
+                    DeliveryCondition::WrongItem => (R::ProductDefect as u8, 2),
+                    DeliveryCondition::Missing => (R::ProductDefect as u8, 3),
+                }
+            }
+            EventBody::Refund {
+                order,
+                status,
+                promised_by,
+                ..
+            } => {
+                let p = self.promise(PromiseKind::Refund, order);
+                self.event_subject[e as usize] = p;
+                if let Some(pb) = promised_by {
+                    self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
+                }
+                match status {
+                    RefundStatus::Requested => {}
+                    RefundStatus::Completed => self.offer_res(p, at, e, rel, 0),
+                    RefundStatus::Rejected => self.offer_res(p, at, e, rel, 1),
+                }
+                (CODE_PLAIN, 0)
+            }
+            EventBody::Ticket {
+                ticket,
+                status,
+                sla_minutes,
+                ..
+            } => {
+                let p = self.promise(PromiseKind::Ticket, ticket);
+                self.event_subject[e as usize] = p;
+                match status {
+                    TicketStatus::Opened => {
+                        if let Some(m) = sla_minutes {
+                            self.offer_def(p, at, at + i64::from(*m) * 60_000, e, rel, 0);
+                        }
+                        (CODE_PLAIN, 0)
+                    }
+                    TicketStatus::Replied => {
+                        self.offer_res(p, at, e, rel, 0);
+                        (CODE_PLAIN, 0)
+                    }
+                    TicketStatus::Resolved => {
+                        self.offer_res(p, at, e, rel, 0);
+                        (R::TicketSolved as u8, 0)
+                    }
+                    TicketStatus::Reopened => (R::TicketUnsolved as u8, 0),
+                    TicketStatus::ClosedUnresolved => {
+                        self.offer_res(p, at, e, rel, 0);
+                        (R::TicketUnsolved as u8, 1)
+                    }
+                }
+            }
+            EventBody::Complaint {
+                category, severity, ..
+            } => {
+                let code = match category {
+                    ComplaintCategory::Quality => R::ComplaintQuality,
+                    ComplaintCategory::Delivery => R::ComplaintDelivery,
+                    ComplaintCategory::Price => R::ComplaintPrice,
+                    ComplaintCategory::Service => R::ComplaintService,
+                    ComplaintCategory::Policy => R::ComplaintPolicy,
+                    ComplaintCategory::Privacy => R::ComplaintPrivacy,
+                    ComplaintCategory::Other => R::ComplaintOther,
+                };
+                (code as u8, (*severity).min(15))
+            }
+            EventBody::Review { rating, .. } => {
+                if *rating <= rules.review_reply_max_rating {
+                    let p = self.promise(PromiseKind::ReviewReply, &ev.id);
+                    self.offer_def(p, at, at + rules.reply_window_ms, e, rel, *rating);
+                    self.event_subject[e as usize] = p;
+                } else if let Some(&p) = self.subjects[kind_index(PromiseKind::ReviewReply)]
+                    .get(ev.id.as_str())
+                {
+                    // A reply arrived first: record that the review makes no promise.
+                    self.offer_def(p, at, NEVER, e, rel, *rating);
+                }
+                (R::Review as u8, (*rating).min(15))
+            }
+            EventBody::ReviewReply { review, .. } => {
+                let p = self.promise(PromiseKind::ReviewReply, review);
+                self.offer_res(p, at, e, rel, 0);
+                self.event_subject[e as usize] = p;
+                (CODE_PLAIN, 0)
+            }
+            EventBody::Survey { metric, score, .. } => {
+                let code = match metric {
+                    credence_events::SurveyMetric::Nps => R::SurveyNps,
+                    credence_events::SurveyMetric::Csat => R::SurveyCsat,
+                    credence_events::SurveyMetric::Ces => R::SurveyCes,
+                };
+                (code as u8, (*score).min(15))
+            }
+            EventBody::CommitmentResult { kept, .. } => {
+                let code = if *kept {
+                    R::CommitmentKept
+                } else {
+                    R::CommitmentBroken
+                };
+                (code as u8, 0)
+            }
+            EventBody::Compensation { kind, .. } => {
+                let param = match kind {
+                    None => 0,
+                    Some(CompensationKind::Refund) => 1,
+                    Some(CompensationKind::Voucher) => 2,
+                    Some(CompensationKind::Replacement) => 3,
+                    Some(CompensationKind::Apology) => 4,
+                };
+                (R::Compensation as u8, param)
+            }
+            EventBody::Referral { .. } => (R::Referral as u8, 0),
+            EventBody::Churn { .. } => (CODE_CHURN, 0),
+            EventBody::Commitment { .. }
+            | EventBody::Engagement { .. }
+            | EventBody::SiteSignals { .. }
+            | EventBody::Custom { .. } => (CODE_PLAIN, 0),
+        };
+        self.rels[rel as usize].items.push(Item::new(at, code, param, e));
+    }
+
+    /// Merges `other` (the same merchant, a disjoint set of events) into `self`.
+    pub(crate) fn merge(&mut self, other: Merchant) {
+        let off = self.id_ends.len() as u32;
+        let shift = |e: u32| if e == NO { NO } else { e + off };
+        // Events.
+        let base = self.ids.len() as u32;
+        self.ids.push_str(&other.ids);
+        self.id_ends
+            .extend(other.id_ends.iter().map(|&end| end + base));
+        // Promises: combine by subject key, remember the index mapping.
+        let mut pmap = vec![NO; other.promises.len()];
+        let mut rmap = vec![NO; other.rels.len()];
+        for (customer, &r) in &other.customers {
+            rmap[r as usize] = self.rel(customer);
+        }
+        let rel_of = |r: u32| if r == NO { NO } else { rmap[r as usize] };
+        for (k, map) in other.subjects.iter().enumerate() {
+            for (key, &p) in map {
+                let op = &other.promises[p as usize];
+                let kind = op.kind;
+                debug_assert_eq!(kind_index(kind), k);
+                let sp = self.promise(kind, key);
+                pmap[p as usize] = sp;
+                if op.def_event != NO {
+                    self.offer_def(
+                        sp,
+                        op.def_at,
+                        op.deadline,
+                        op.def_event + off,
+                        rel_of(op.def_rel),
+                        op.def_param,
+                    );
+                }
+                if op.res_event != NO {
+                    self.offer_res(
+                        sp,
+                        op.res_at,
+                        op.res_event + off,
+                        rel_of(op.res_rel),
+                        op.res_param,
+                    );
+                }
+            }
+        }
+        self.event_subject.extend(
+            other
+                .event_subject
+                .iter()
+                .map(|&p| if p == NO { NO } else { pmap[p as usize] }),
+        );
+        for (r, rel) in other.rels.into_iter().enumerate() {
+            let target = &mut self.rels[rmap[r] as usize].items;
+            target.extend(
+                rel.items
+                    .iter()
+                    .map(|it| Item::new(it.at(), it.code(), it.param(), shift(it.event))),
+            );
+        }
+        self.items.extend(
+            other
+                .items
+                .iter()
+                .map(|it| Item::new(it.at(), it.code(), it.param(), shift(it.event))),
+        );
+        self.signals
+            .extend(other.signals.iter().map(|&(at, e, a0)| (at, shift(e), a0)));
+        self.latest = match (self.latest, other.latest) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Values derived from [`crate::Rules`] once, for the hot path.
+#[derive(Debug, Clone)]
+pub(crate) struct RulesDerived {
+    pub base_rate_neutral: f64,
+    pub base_rate_signal_span: f64,
+    pub review_reply_max_rating: u8,
+    pub reply_window_ms: i64,
+}
