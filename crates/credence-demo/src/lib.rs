@@ -8,8 +8,10 @@
 //! are drawn from each merchant's behaviour, and scripted customers with fixed ids that
 //! exist at every size (see [`ids`] and `docs/demo.md`).
 //!
-//! It is a pure library: no file I/O, no clock, no dependency on other credence crates.
-//! [`generate`] returns an iterator of JSON lines (without newlines); the CLI writes them.
+//! It is a pure library: no file I/O, no clock, no network, and no dependency on other
+//! credence crates (the store, the engine and the CLI depend on it, never the other way
+//! round; `credence-events` is used by its tests only, to check every line). [`generate`]
+//! returns an iterator of JSON lines (without newlines); the CLI writes them.
 //!
 //! # Layout
 //!

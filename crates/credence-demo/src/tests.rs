@@ -249,6 +249,36 @@ fn every_line_passes_the_events_crate_validator() {
 }
 
 #[test]
+fn review_text_agrees_with_rating() {
+    let (_, objs) = small();
+    let templates = text::review_templates();
+    let matches = |text: &str, template: &str| match template.split_once("{item}") {
+        None => text == template,
+        Some((pre, post)) => {
+            text.len() > pre.len() + post.len() && text.starts_with(pre) && text.ends_with(post)
+        }
+    };
+    let mut checked = 0;
+    for o in objs.iter().filter(|o| s(o, "type") == Some("review")) {
+        let c = s(o, "customer").unwrap_or_default();
+        if c.matches('-').count() == 3 {
+            continue; // scripted customers have hand-written texts
+        }
+        let text = s(o, "text").unwrap_or_default();
+        let rating = o["rating"].as_i64().unwrap_or_default();
+        let fits: Vec<_> = templates.iter().filter(|(_, t)| matches(text, t)).collect();
+        assert!(!fits.is_empty(), "no template for {text}");
+        assert!(
+            fits.iter()
+                .any(|((lo, hi), _)| (*lo..=*hi).contains(&rating)),
+            "rating {rating} does not fit {text}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 300);
+}
+
+#[test]
 fn timestamps_use_the_merchant_offset_and_stay_in_range() {
     let (_, objs) = small();
     let config = DemoConfig::new(42, Size::Small);

@@ -470,3 +470,48 @@ pub(crate) fn survey_comment(rng: &mut ChaCha8Rng, zh: bool, good: f64) -> Optio
     };
     Some(pick(rng, pool))
 }
+
+/// Every review template with the rating range it is used with (for tests).
+#[cfg(test)]
+pub(crate) fn review_templates() -> Vec<((i64, i64), &'static str)> {
+    let mut out = Vec::new();
+    let mut add = |bucket: Bucket, pools: &[&'static [&'static str]]| {
+        for pool in pools {
+            for t in *pool {
+                out.push((bucket.ratings(), *t));
+            }
+        }
+    };
+    add(
+        Bucket::Great,
+        &[
+            ZH_GREAT,
+            EN_GREAT,
+            MIXED_GREAT,
+            BANK_ZH_GREAT,
+            BANK_EN_GREAT,
+        ],
+    );
+    add(
+        Bucket::Good,
+        &[ZH_GOOD, EN_GOOD, BANK_ZH_GOOD, BANK_EN_GOOD],
+    );
+    add(
+        Bucket::Neutral,
+        &[ZH_NEUTRAL, EN_NEUTRAL, BANK_ZH_NEUTRAL, BANK_EN_NEUTRAL],
+    );
+    add(
+        Bucket::MixedLate,
+        &[ZH_MIXED_LATE, EN_MIXED_LATE, MIXED_MIXED_LATE],
+    );
+    add(Bucket::Late, &[ZH_LATE, EN_LATE, MIXED_LATE]);
+    add(Bucket::Lost, &[ZH_LOST, EN_LOST]);
+    add(Bucket::NoAnswer, &[ZH_NO_ANSWER, EN_NO_ANSWER]);
+    for c in ["damaged", "wrong_item", "missing"] {
+        add(Bucket::Defect, &defect_pools(c));
+    }
+    for i in ["late", "damaged", ""] {
+        add(Bucket::Recovered, &recovered_pools(i));
+    }
+    out
+}
