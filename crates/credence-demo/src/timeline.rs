@@ -964,7 +964,9 @@ impl<'a> Timeline<'a> {
                 break;
             }
             let next = t + self.interval(mean, 3.0);
-            if self.chance(0.3) {
+            // Engagement follows satisfaction: unhappy customers visit less (an early
+            // warning signal before they leave).
+            if self.chance(0.45 * self.mood) {
                 let at = self.uniform(t as f64, next as f64) as i64 + DAY;
                 let action = if self.chance(0.7) { "visit" } else { "click" };
                 self.engagement(at, action);
@@ -989,7 +991,10 @@ impl<'a> Timeline<'a> {
             }
             let u = self.rng.random::<f64>();
             if u < 0.55 {
-                self.engagement(t, "login");
+                // Unhappy customers log in less (an early warning signal).
+                if self.mood >= 0.5 || self.chance(0.4) {
+                    self.engagement(t, "login");
+                }
             } else if u < 0.68 {
                 let o = self.order(t);
                 self.after_order(&o);
