@@ -69,6 +69,30 @@ pub struct StoredHashes {
     pub hashes: Vec<Hash>,
 }
 
+impl StoredHashes {
+    /// `(stored index, hash)` for every hash of the batch.
+    pub fn indexed(&self) -> impl Iterator<Item = (u64, &Hash)> {
+        (self.start_index..).zip(self.hashes.iter())
+    }
+
+    /// `(stored index, hash)` for the interior hashes only (level ≥ 1). A store that keeps
+    /// the leaf bytes can skip the level-0 hashes — each is [`leaf_hash`] of leaf `n`'s bytes —
+    /// and answer them in [`HashReader::read_hashes`] by hashing the leaf
+    /// (see [`stored_leaf_index`]): 32 bytes less per entry.
+    pub fn interior(&self) -> impl Iterator<Item = (u64, &Hash)> {
+        self.indexed()
+            .filter(|(i, _)| stored_leaf_index(*i).is_none())
+    }
+}
+
+/// `Some(n)` if stored-hash position `index` holds the leaf hash of leaf `n` (level 0).
+pub fn stored_leaf_index(index: u64) -> Option<u64> {
+    match split_stored_hash_index(index) {
+        (0, n) => Some(n),
+        _ => None,
+    }
+}
+
 /// Position of the hash of the subtree at `level` (0 = leaves) and index `n` within that
 /// level, in the stored-hash layout.
 ///
@@ -562,6 +586,22 @@ mod tests {
             Err(LedgerError::Store(_))
         ));
         assert!(compute_append(&Bad, 3, &[Hash::default()]).is_err());
+    }
+
+    #[test]
+    fn interior_skips_exactly_the_leaf_hashes() -> Result<(), LedgerError> {
+        let mut s = MemoryStore::new();
+        let leaves: Vec<[u8; 1]> = (0..37u8).map(|i| [i]).collect();
+        let b = s.append(&leaves)?;
+        let interior: Vec<u64> = b.interior().map(|(i, _)| i).collect();
+        assert_eq!(interior.len() + 37, b.hashes.len());
+        for (n, l) in leaves.iter().enumerate() {
+            let idx = stored_hash_index(0, n as u64);
+            assert_eq!(stored_leaf_index(idx), Some(n as u64));
+            assert_eq!(s.stored_hashes()[idx as usize], leaf_hash(l));
+            assert!(!interior.contains(&idx));
+        }
+        Ok(())
     }
 
     #[test]
