@@ -92,7 +92,8 @@ impl Size {
     }
 
     /// The approximate number of events (lines), for a progress bar. The exact count
-    /// depends on the seed; it stays within a few per cent of this figure.
+    /// depends on the seed: within about 10 % of this figure at `small`, a few per cent
+    /// at `medium` and `large`.
     pub fn approx_events(self) -> u64 {
         match self {
             Size::Small => 10_000,
