@@ -603,6 +603,26 @@ fn bank_keeps_its_public_commitments() {
     };
     let (kept, n) = results("m-bank");
     assert!(n >= 17 && kept == n);
+    // …and has the best NPS and first-reply SLA record.
+    let nps_of = |m: &str| -> f64 {
+        let scores: Vec<i64> = objs
+            .iter()
+            .filter(|o| s(o, "merchant") == Some(m) && s(o, "metric") == Some("nps"))
+            .filter_map(|o| o["score"].as_i64())
+            .collect();
+        let promoters = scores.iter().filter(|&&x| x >= 9).count() as f64;
+        let detractors = scores.iter().filter(|&&x| x <= 6).count() as f64;
+        100.0 * (promoters - detractors) / scores.len() as f64
+    };
+    let bank = nps_of("m-bank");
+    assert!(bank > 40.0, "bank NPS {bank}");
+    for m in ["m-tea", "m-electro", "m-ahua"] {
+        assert!(
+            bank > nps_of(m) + 10.0,
+            "{m} NPS {} vs bank {bank}",
+            nps_of(m)
+        );
+    }
     let (kept, n) = results("m-tea");
     assert!(n >= 17 && kept < n);
 }
