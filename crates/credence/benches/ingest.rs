@@ -1,0 +1,76 @@
+//! Ingest throughput: parse + validate, store, and the whole pipeline, on demo data.
+//!
+//! `cargo bench -p credence --bench ingest` — counts are events; divan prints
+//! events/s as "items/s". The data are `credence demo --size small` events generated in
+//! memory (seed 42), so the bench needs no files.
+
+use credence::ingest::{IngestOptions, Source, ingest};
+use credence_store::{EventStore, NewEvent, SqliteStore};
+use divan::counter::ItemsCount;
+
+fn main() {
+    divan::main();
+}
+
+fn lines() -> Vec<String> {
+    let path = std::env::var("CREDENCE_BENCH_FILE").unwrap_or_else(|_| "/tmp/big.jsonl".into());
+    std::fs::read_to_string(path)
+        .expect("bench file")
+        .lines()
+        .take(200_000)
+        .map(str::to_string)
+        .collect()
+}
+
+#[divan::bench(sample_count = 5)]
+fn parse_and_validate(b: divan::Bencher) {
+    let lines = lines();
+    b.counter(ItemsCount::new(lines.len())).bench(|| {
+        lines
+            .iter()
+            .filter(|l| NewEvent::parse(l.as_str()).is_ok())
+            .count()
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn store_batches(b: divan::Bencher) {
+    let events: Vec<NewEvent> = lines()
+        .into_iter()
+        .filter_map(|l| NewEvent::parse(l).ok())
+        .collect();
+    b.counter(ItemsCount::new(events.len()))
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = SqliteStore::open(dir.path().join("b.db")).expect("store");
+            (dir, store)
+        })
+        .bench_local_values(|(_dir, mut store)| {
+            for chunk in events.chunks(10_000) {
+                store.insert_batch(chunk).expect("insert");
+            }
+        });
+}
+
+#[divan::bench(sample_count = 5)]
+fn whole_pipeline(b: divan::Bencher) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("events.jsonl");
+    let lines = lines();
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    b.counter(ItemsCount::new(lines.len()))
+        .with_inputs(|| {
+            let run = tempfile::tempdir().expect("tempdir");
+            let store = SqliteStore::open(run.path().join("b.db")).expect("store");
+            (run, store)
+        })
+        .bench_local_values(|(run, mut store)| {
+            let options = IngestOptions {
+                quarantine: run.path().join("q.jsonl"),
+                batch_size: 10_000,
+                progress: false,
+                show_rejections: 0,
+            };
+            ingest(&mut store, &[Source::File(file.clone())], &options).expect("ingest")
+        });
+}
