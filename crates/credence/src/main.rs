@@ -5,7 +5,7 @@
 //! 2 bad usage or unreadable input.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -40,14 +40,9 @@ struct Cli {
 
 #[derive(Debug, Args)]
 struct Global {
-    /// The store: a SQLite file (created if missing).
-    #[arg(
-        long,
-        global = true,
-        env = "CREDENCE_DB",
-        default_value = "credence.db"
-    )]
-    db: PathBuf,
+    /// The store: a SQLite file, created if missing [default: ./credence.db].
+    #[arg(long, global = true, env = "CREDENCE_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
     /// Print one JSON document (or JSON Lines for lists) with stable field names.
     #[arg(long, global = true)]
     json: bool,
@@ -71,6 +66,27 @@ enum Command {
     Ingest(IngestArgs),
     /// What the store holds: events, merchants, relationships, dangling references.
     Status,
+    /// Generate a realistic, seeded data set, ingest it, and show what credence sees.
+    ///
+    /// Merchants: a tea shop whose deliveries start slipping on 2026-02-15 (a trust
+    /// crisis), an electronics store, a bank with a strong reputation, and a small shop
+    /// with few trust signals. Scenarios and the customer ids to look at are in
+    /// docs/demo.md. Writes DIR/events.jsonl and, unless --db is given, a fresh store
+    /// DIR/credence.db.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Where to write the events and the store.
+    #[arg(long, value_name = "DIR", default_value = "credence-demo")]
+    dir: PathBuf,
+    /// Random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = credence_demo::DemoConfig::DEFAULT_SEED)]
+    seed: u64,
+    /// small ≈ 10k events, medium ≈ 200k, large ≈ 2M.
+    #[arg(long, default_value = "medium", value_parser = ["small", "medium", "large"])]
+    size: String,
 }
 
 #[derive(Debug, Args)]
@@ -114,11 +130,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Ingest(args) => cmd_ingest(g, args),
         Command::Status => cmd_status(g),
+        Command::Demo(args) => cmd_demo(g, args),
+    }
+}
+
+impl Global {
+    fn db(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("credence.db"))
     }
 }
 
 fn open_store(g: &Global) -> Result<SqliteStore> {
-    SqliteStore::open(&g.db).with_context(|| format!("cannot open the store {}", g.db.display()))
+    open_store_at(&g.db())
+}
+
+fn open_store_at(db: &Path) -> Result<SqliteStore> {
+    SqliteStore::open(db).with_context(|| format!("cannot open the store {}", db.display()))
 }
 
 fn default_quarantine(db: &std::path::Path) -> PathBuf {
@@ -139,7 +168,7 @@ fn cmd_ingest(g: &Global, args: &IngestArgs) -> Result<ExitCode> {
         quarantine: args
             .quarantine
             .clone()
-            .unwrap_or_else(|| default_quarantine(&g.db)),
+            .unwrap_or_else(|| default_quarantine(&g.db())),
         batch_size: args.batch_size.max(1),
         progress: !g.quiet && std::io::stderr().is_terminal(),
         show_rejections: if g.quiet { 0 } else { 10 },
@@ -186,7 +215,7 @@ fn cmd_status(g: &Global) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if g.json {
         let doc = serde_json::json!({
-            "db": g.db,
+            "db": g.db(),
             "events": stats.events,
             "merchants": stats.merchants,
             "relationships": stats.relationships,
@@ -195,7 +224,7 @@ fn cmd_status(g: &Global) -> Result<ExitCode> {
         writeln!(out, "{doc}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(out, "store          {}", g.db.display())?;
+    writeln!(out, "store          {}", g.db().display())?;
     writeln!(out, "events         {}", stats.events)?;
     writeln!(out, "merchants      {}", stats.merchants)?;
     writeln!(out, "relationships  {}", stats.relationships)?;
@@ -211,4 +240,99 @@ fn cmd_status(g: &Global) -> Result<ExitCode> {
         writeln!(out, "  … {} more (--json lists all)", dangling.len() - 20)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_demo(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
+    let size: credence_demo::Size = args.size.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = credence_demo::DemoConfig::new(args.seed, size);
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let events_path = args.dir.join("events.jsonl");
+    let db = match &g.db {
+        Some(db) => db.clone(),
+        None => {
+            // A fresh store each time, so the demo always shows the same thing.
+            let db = args.dir.join("credence.db");
+            for suffix in ["", "-wal", "-shm", ".quarantine.jsonl"] {
+                let mut p = db.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            db
+        }
+    };
+    let progress = !g.quiet && std::io::stderr().is_terminal();
+
+    let generated = write_demo_events(&config, &events_path, progress)?;
+    if !g.json {
+        println!(
+            "wrote {generated} events ({size}, seed {}) to {}",
+            args.seed,
+            events_path.display()
+        );
+    }
+    let mut store = open_store_at(&db)?;
+    let options = IngestOptions {
+        quarantine: default_quarantine(&db),
+        batch_size: 10_000,
+        progress,
+        show_rejections: if g.quiet { 0 } else { 10 },
+    };
+    let summary = ingest(&mut store, &[Source::File(events_path.clone())], &options)?;
+    print_summary(g, &summary)?;
+    if !g.json {
+        let stats = store.stats()?;
+        println!();
+        println!(
+            "store {}: {} events, {} merchants, {} relationships",
+            db.display(),
+            stats.events,
+            stats.merchants,
+            stats.relationships
+        );
+        println!();
+        println!("Merchants:");
+        for m in credence_demo::merchants() {
+            println!("  {:<10} {} / {}", m.id, m.name_en, m.name_zh);
+        }
+        println!();
+        println!("Next: credence --db {} status", db.display());
+        println!("Scenarios and the customer ids to look at: docs/demo.md");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the demo events as JSON Lines; returns how many.
+fn write_demo_events(
+    config: &credence_demo::DemoConfig,
+    path: &Path,
+    progress: bool,
+) -> Result<u64> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut events = credence_demo::generate(config);
+    let bar = if progress {
+        let bar = indicatif::ProgressBar::new(events.approx_total());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} generating [{bar:30}] {human_pos}/~{human_len} events",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut n = 0u64;
+    for line in events.by_ref() {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        n += 1;
+        if n % 4096 == 0 {
+            bar.set_position(n);
+        }
+    }
+    out.flush()?;
+    bar.finish_and_clear();
+    Ok(n)
 }
