@@ -9,7 +9,7 @@
 //!
 //! # Layout
 //!
-//! - [`hash`](crate::Hash): the [`Hash`] type, [`leaf_hash`] and [`node_hash`].
+//! - `hash`: the [`Hash`](struct@Hash) type, [`leaf_hash`] and [`node_hash`].
 //! - `tree`: the [`HashReader`] / [`TreeStore`] traits, the [`MemoryStore`],
 //!   [`compute_append`] (one batch of [`StoredHashes`] per append), [`tree_root`],
 //!   [`prove_inclusion`], [`prove_consistency`] and the proof types.
@@ -72,5 +72,5 @@ pub use receipt::{
 pub use tree::{
     ConsistencyProof, HashReader, InclusionProof, MAX_TREE_SIZE, MemoryStore, StoredHashes,
     TreeStore, append, compute_append, prove_consistency, prove_inclusion, split_stored_hash_index,
-    stored_hash_count, stored_hash_index, tree_root,
+    stored_hash_count, stored_hash_index, stored_leaf_index, tree_root,
 };

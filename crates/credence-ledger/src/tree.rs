@@ -78,7 +78,7 @@ impl StoredHashes {
     /// `(stored index, hash)` for the interior hashes only (level ≥ 1). A store that keeps
     /// the leaf bytes can skip the level-0 hashes — each is [`leaf_hash`] of leaf `n`'s bytes —
     /// and answer them in [`HashReader::read_hashes`] by hashing the leaf
-    /// (see [`stored_leaf_index`]): 32 bytes less per entry.
+    /// (see [`stored_leaf_index`](crate::stored_leaf_index)): 32 bytes less per entry.
     pub fn interior(&self) -> impl Iterator<Item = (u64, &Hash)> {
         self.indexed()
             .filter(|(i, _)| stored_leaf_index(*i).is_none())

@@ -320,7 +320,9 @@ mod produce {
             1 => LeafKind::Commitment {
                 terms_hash: Hash::sha256(format!("deliver within {i} days").as_bytes()),
             },
-            _ => LeafKind::CommitmentResult { kept: i.is_multiple_of(2) },
+            _ => LeafKind::CommitmentResult {
+                kept: i.is_multiple_of(2),
+            },
         };
         let text = i.is_multiple_of(2).then_some("très bien, 很好");
         let (leaf, opening) = Leaf::new(kind, "m-7", &format!("evt-{i}"), i as i64 * 1000)

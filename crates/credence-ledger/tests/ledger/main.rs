@@ -1,5 +1,6 @@
 //! Integration tests of credence-ledger: public vectors, properties, the ct-merkle oracle.
 
+mod golden;
 mod helpers;
 mod oracle;
 mod properties;
