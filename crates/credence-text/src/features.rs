@@ -48,6 +48,34 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Remove duplicate bucket indices in place, keeping first occurrences (order is the
+/// order of first appearance, not sorted). An open-addressing set sized to the input is
+/// cheaper than sorting for the few hundred features of a review.
+pub fn dedup(v: &mut Vec<u32>) {
+    let cap = (v.len() * 2).next_power_of_two().max(16);
+    let mask = cap - 1;
+    let mut table = vec![u32::MAX; cap];
+    let mut w = 0;
+    for r in 0..v.len() {
+        let x = v[r];
+        let mut h = (x.wrapping_mul(0x9E37_79B1) >> 7) as usize & mask;
+        loop {
+            let t = table[h];
+            if t == u32::MAX {
+                table[h] = x;
+                v[w] = x;
+                w += 1;
+                break;
+            }
+            if t == x {
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    v.truncate(w);
+}
+
 /// Normalise one character for the Chinese model; `None` drops it.
 #[inline]
 fn norm_zh(c: char) -> Option<u32> {
@@ -67,7 +95,7 @@ fn norm_zh(c: char) -> Option<u32> {
     Some(u)
 }
 
-/// Hashed Chinese features of `text` (sorted, deduplicated bucket indices) into `out`.
+/// Hashed Chinese features of `text` (deduplicated bucket indices) into `out`.
 pub fn zh_features(text: &str, bits: u32, out: &mut Vec<u32>) {
     out.clear();
     let (mut p2, mut p1) = (0u64, u64::from(BOS));
@@ -86,8 +114,7 @@ pub fn zh_features(text: &str, bits: u32, out: &mut Vec<u32>) {
         p2 = p1;
         p1 = c;
     }
-    out.sort_unstable();
-    out.dedup();
+    dedup(out);
 }
 
 /// Lowercase English word tokens of `text`: runs of ASCII letters, digits and inner
@@ -134,7 +161,7 @@ fn ends_scope(t: &str) -> bool {
     )
 }
 
-/// Hashed English features of `text` (sorted, deduplicated) into `out`.
+/// Hashed English features of `text` (deduplicated bucket indices) into `out`.
 pub fn en_features(text: &str, bits: u32, out: &mut Vec<u32>) {
     out.clear();
     let tokens = en_tokens(text);
@@ -159,8 +186,7 @@ pub fn en_features(text: &str, bits: u32, out: &mut Vec<u32>) {
         SALT_EN_BI,
         bits,
     ));
-    out.sort_unstable();
-    out.dedup();
+    dedup(out);
 }
 
 /// Dense English features from VADER: compound, `tanh(pos/3)`, `tanh(neg/3)` and an
@@ -180,10 +206,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn zh_features_are_sorted_and_in_range() {
+    fn zh_features_are_unique_and_in_range() {
         let mut out = Vec::new();
         zh_features("茶叶不错，但是晚到了一天", 16, &mut out);
-        assert!(out.windows(2).all(|w| w[0] < w[1]));
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), out.len());
         assert!(out.iter().all(|i| *i < (1 << 16)));
         // 12 chars + BOS/EOS: 13 unigrams, 13 bigrams, 12 trigrams, minus collisions
         assert!(out.len() > 30);
@@ -195,6 +224,13 @@ mod tests {
         zh_features("ＡＢＣ１２３ 好", 18, &mut a);
         zh_features("abc987好", 18, &mut b);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn dedup_keeps_first_occurrences() {
+        let mut v = vec![5, 3, 5, 9, 3, 3, 0];
+        dedup(&mut v);
+        assert_eq!(v, vec![5, 3, 9, 0]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::vader::Vader;
 /// One training example: hashed features, dense features, label.
 #[derive(Debug, Clone)]
 pub struct Example {
-    /// Sorted, deduplicated bucket indices (binary features).
+    /// Deduplicated bucket indices (binary features).
     pub features: Vec<u32>,
     /// Dense feature values (empty for Chinese).
     pub dense: Vec<f32>,

@@ -219,9 +219,8 @@ impl Vader {
             .split_whitespace()
             .map(|t| {
                 let s = t.trim_matches(|c: char| c.is_ascii_punctuation());
-                if s.chars().count() <= 2 && !s.is_empty() && self.lexicon.contains_key(t) {
-                    t
-                } else if s.is_empty() {
+                // keep emoticons (":)", ":-D") whole
+                if s.is_empty() || (s.chars().count() <= 2 && self.lexicon.contains_key(t)) {
                     t
                 } else {
                     s
