@@ -328,7 +328,7 @@ fn write_demo_events(
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
         n += 1;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             bar.set_position(n);
         }
     }
