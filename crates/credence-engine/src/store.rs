@@ -173,10 +173,10 @@ impl Promise {
         }
     }
 
-    /// The relationship whose evidence the promise is: the defining event's, else the
-    /// resolving event's.
+    /// The relationship whose evidence the promise is: the defining event's when it
+    /// makes a promise (has a deadline), else the resolving event's.
     pub(crate) fn owner(&self) -> u32 {
-        if self.def_event != NO {
+        if self.def_event != NO && self.deadline != NEVER {
             self.def_rel
         } else {
             self.res_rel
@@ -231,7 +231,14 @@ impl Promise {
 
     /// The times at which [`Promise::evidence`] can change.
     pub(crate) fn transitions(&self) -> [i64; 3] {
-        [self.def_at, self.deadline, self.res_at]
+        // A defining event without a deadline (a review above the reply threshold
+        // recorded only because a reply arrived first) makes no promise: not a transition.
+        let def_at = if self.deadline == NEVER {
+            NEVER
+        } else {
+            self.def_at
+        };
+        [def_at, self.deadline, self.res_at]
     }
 }
 

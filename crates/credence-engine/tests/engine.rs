@@ -424,9 +424,12 @@ fn served_well_monthly_with_nps_reaches_committed_within_a_year() {
         .find(|s| s.stage == Stage::Committed)
         .unwrap();
     assert!(reached.since <= ts(365.0));
-    // The history goes through the stages in lifecycle order.
+    // The history goes initial → developing → committed; near the T ≥ 75 threshold it
+    // may step back to developing between orders as evidence decays (no hysteresis in
+    // v1), but it is never at risk or ended.
     let stages: Vec<Stage> = r.stage_history.iter().map(|s| s.stage).collect();
-    assert_eq!(stages, vec![Stage::Initial, Stage::Developing, Stage::Committed]);
+    assert_eq!(&stages[..3], &[Stage::Initial, Stage::Developing, Stage::Committed]);
+    assert!(stages.iter().all(|s| !matches!(s, Stage::AtRisk | Stage::Ended)));
 }
 
 #[test]
@@ -645,7 +648,7 @@ proptest! {
             (true, 0) => (review(5), credence_engine::Dimension::Affect),
             (true, 1) => (EventBody::Compensation { kind: None, amount: None, order: None, ticket: None }, credence_engine::Dimension::Benevolence),
             (true, _) => (survey(SurveyMetric::Ces, 1), credence_engine::Dimension::Ability),
-            (false, 0) => (review(2), credence_engine::Dimension::Affect),
+            (false, 0) => (review(1), credence_engine::Dimension::Affect),
             (false, 1) => (complaint(ComplaintCategory::Price, 3), credence_engine::Dimension::Integrity),
             (false, _) => (complaint(ComplaintCategory::Quality, 1), credence_engine::Dimension::Ability),
         };
