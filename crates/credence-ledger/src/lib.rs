@@ -18,6 +18,7 @@
 //! - `leaf`: [`Leaf`], [`LeafKind`], [`LeafOpening`], [`Tombstone`] and the salt functions.
 //! - `receipt`: [`Receipt`], [`verify_receipt`], [`TlogProof`] and
 //!   [`verify_consistency_between`].
+//! - `testing` (feature `testing`): the conformance suite every [`TreeStore`] runs.
 //!
 //! The Merkle and note algorithms come from `tlog_tiles` and `signed_note` (ports of Go's
 //! `sumdb/tlog` and `sumdb/note`); their types never appear in this API, so a swap stays
@@ -57,6 +58,9 @@ mod leaf;
 mod receipt;
 mod tree;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use checkpoint::{
     Checkpoint, SignedCheckpoint, SigningKey, VerifierKey, sign_checkpoint, sign_note, verify_note,
 };
@@ -67,10 +71,11 @@ pub use leaf::{
     text_commitment,
 };
 pub use receipt::{
-    Receipt, TLOG_PROOF_HEADER, TlogProof, verify_consistency_between, verify_receipt,
+    Receipt, TLOG_PROOF_HEADER, TlogProof, prove_consistency_between, verify_consistency_between,
+    verify_receipt,
 };
 pub use tree::{
-    ConsistencyProof, HashReader, InclusionProof, MAX_TREE_SIZE, MemoryStore, StoredHashes,
-    TreeStore, append, compute_append, prove_consistency, prove_inclusion, split_stored_hash_index,
-    stored_hash_count, stored_hash_index, stored_leaf_index, tree_root,
+    ConsistencyProof, HashReader, InclusionProof, MAX_TREE_SIZE, MemoryStore, RootBuilder,
+    StoredHashes, TreeStore, append, compute_append, prove_consistency, prove_inclusion,
+    split_stored_hash_index, stored_hash_count, stored_hash_index, stored_leaf_index, tree_root,
 };

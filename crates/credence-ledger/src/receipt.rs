@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::{b64_decode, b64_encode, leaf_hash};
 use crate::{
-    ConsistencyProof, Hash, InclusionProof, Leaf, LeafOpening, LedgerError, SignedCheckpoint,
-    VerifierKey,
+    Checkpoint, ConsistencyProof, Hash, HashReader, InclusionProof, Leaf, LeafOpening, LedgerError,
+    SignedCheckpoint, VerifierKey, prove_consistency, prove_inclusion, tree_root,
 };
 
 /// Proof that one event's leaf is in the log, verifiable offline with the log's verifier key.
@@ -69,6 +69,20 @@ impl Receipt {
         };
         r.check_against(checkpoint)?;
         Ok(r)
+    }
+
+    /// Builds the receipt for leaf `leaf_index` (whose bytes are `leaf`) against a signed
+    /// checkpoint, proving inclusion from the store. Fails if the store's tree at the
+    /// checkpoint's size does not contain this leaf at this index under this root.
+    pub fn build<R: HashReader + ?Sized>(
+        reader: &R,
+        leaf: Vec<u8>,
+        leaf_index: u64,
+        checkpoint: &SignedCheckpoint,
+        opening: Option<LeafOpening>,
+    ) -> Result<Receipt, LedgerError> {
+        let proof = prove_inclusion(reader, leaf_index, checkpoint.checkpoint().size())?;
+        Receipt::new(leaf, &proof, checkpoint, opening)
     }
 
     /// Parses the JSON form.
@@ -220,6 +234,25 @@ impl TlogProof {
         };
         receipt.check_against(&signed)
     }
+}
+
+/// Proves from the store that the tree of `old` is a prefix of the tree of `new`, after
+/// checking that the store's roots at both sizes are the checkpoints' roots (so a store
+/// that diverged from what it once signed is reported, not papered over).
+pub fn prove_consistency_between<R: HashReader + ?Sized>(
+    reader: &R,
+    old: &Checkpoint,
+    new: &Checkpoint,
+) -> Result<ConsistencyProof, LedgerError> {
+    for cp in [old, new] {
+        let root = tree_root(reader, cp.size())?;
+        if root != *cp.root() {
+            return Err(LedgerError::InvalidProof(
+                "the store's root differs from a checkpoint's root",
+            ));
+        }
+    }
+    prove_consistency(reader, old.size(), new.size())
 }
 
 /// Verifies offline that the log only grew between two signed checkpoints: both are

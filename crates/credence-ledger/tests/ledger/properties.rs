@@ -92,6 +92,23 @@ fn receipt_json_and_tlog_proof_round_trip() {
 }
 
 #[test]
+fn receipts_and_proofs_from_the_store_check_the_checkpoints() {
+    let t = tree_of(40);
+    let k = key();
+    let cp = |n: u64| Checkpoint::new(ORIGIN, n, tree_root(&t, n).expect("root")).expect("cp");
+    let signed = sign_checkpoint(&cp(40), &k).expect("sign");
+    let r = Receipt::build(&t, leaf_bytes(9), 9, &signed, None).expect("build");
+    verify_receipt(&r, &k.verifier_key()).expect("verifies");
+    // The wrong leaf for the index is refused at build time.
+    assert!(Receipt::build(&t, leaf_bytes(8), 9, &signed, None).is_err());
+    let p = prove_consistency_between(&t, &cp(10), &cp(40)).expect("proof");
+    p.verify(cp(10).root(), cp(40).root()).expect("verifies");
+    // A checkpoint the store never had is reported.
+    let forged = Checkpoint::new(ORIGIN, 10, Hash::sha256(b"forged")).expect("cp");
+    assert!(prove_consistency_between(&t, &forged, &cp(40)).is_err());
+}
+
+#[test]
 fn consistency_between_signed_checkpoints() {
     let t = tree_of(50);
     let k = key();
