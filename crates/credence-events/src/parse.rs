@@ -4,7 +4,11 @@
 //! person who produced the file can fix it without reading the specification.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::model::*;
 
@@ -38,26 +42,36 @@ impl Rejection {
     }
 }
 
+/// An event's fields, each left unparsed until validation asks for it: unknown fields
+/// cost nothing beyond the syntax check, and no tree of values is built.
+#[derive(serde::Deserialize)]
+struct RawObject<'a>(#[serde(borrow)] BTreeMap<Cow<'a, str>, &'a RawValue>);
+
 /// Parses and validates one events v1 line (without its newline).
 pub fn parse_event(line: &str) -> Result<Event, Rejection> {
-    let value: Value =
+    if !line.trim_start().starts_with('{') {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| Rejection::whole(format!("not valid JSON: {e}")))?;
+        return Err(Rejection::whole(format!(
+            "an event must be a JSON object, got {}",
+            kind_of(&value)
+        )));
+    }
+    let obj: RawObject<'_> =
         serde_json::from_str(line).map_err(|e| Rejection::whole(format!("not valid JSON: {e}")))?;
-    parse_value(&value)
+    validate(&Fields(&obj.0))
 }
 
 /// Validates one JSON value as an events v1 event.
 pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
-    let Value::Object(obj) = value else {
-        return Err(Rejection::whole(format!(
-            "an event must be a JSON object, got {}",
-            kind_of(value)
-        )));
-    };
-    let o = Fields(obj);
+    parse_event(&value.to_string())
+}
 
+fn validate(o: &Fields<'_>) -> Result<Event, Rejection> {
     let id = o.required_id("id")?;
-    let type_name = match obj.get("type") {
-        None | Some(Value::Null) => return Err(missing("type", None)),
+    let type_value = o.get("type");
+    let type_name = match &type_value {
+        None => return Err(missing("type", None)),
         Some(Value::String(s)) => s.as_str(),
         Some(v) => {
             return Err(Rejection::field(
@@ -212,7 +226,7 @@ fn parse_body(t: EventType, o: &Fields<'_>) -> Result<EventBody, Rejection> {
 }
 
 /// Typed access to an event's fields, producing the messages of events v1.
-struct Fields<'a>(&'a Map<String, Value>);
+struct Fields<'a>(&'a BTreeMap<Cow<'a, str>, &'a RawValue>);
 
 /// Reads a closed set of wire names; implemented by every enum of the model.
 trait WireName: Sized + Copy {
@@ -241,8 +255,12 @@ wire_name!(
 
 impl<'a> Fields<'a> {
     /// The value of a field; an explicit `null` counts as absent.
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+    fn get(&self, name: &str) -> Option<Value> {
+        let raw = self.0.get(name)?;
+        // Already checked as JSON by the outer parse.
+        serde_json::from_str::<Value>(raw.get())
+            .ok()
+            .filter(|v| !v.is_null())
     }
 
     fn required_id(&self, name: &str) -> Result<String, Rejection> {
@@ -255,7 +273,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_id(&self, name: &str) -> Result<Option<String>, Rejection> {
-        match self.get(name) {
+        let value = self.get(name);
+        match value.as_ref() {
             None => Ok(None),
             Some(Value::String(s)) => {
                 let n = s.chars().count();
@@ -281,7 +300,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_text(&self, name: &str) -> Result<Option<String>, Rejection> {
-        match self.get(name) {
+        let value = self.get(name);
+        match value.as_ref() {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(v) => Err(Rejection::field(
@@ -297,7 +317,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_timestamp(&self, name: &str) -> Result<Option<Timestamp>, Rejection> {
-        let Some(v) = self.get(name) else {
+        let value = self.get(name);
+        let Some(v) = value.as_ref() else {
             return Ok(None);
         };
         let bad = || {
@@ -322,7 +343,8 @@ impl<'a> Fields<'a> {
         hi: i64,
         what: &str,
     ) -> Result<Option<i64>, Rejection> {
-        let Some(v) = self.get(name) else {
+        let value = self.get(name);
+        let Some(v) = value.as_ref() else {
             return Ok(None);
         };
         let n = v.as_i64().or_else(|| {
@@ -341,7 +363,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_amount(&self, name: &str) -> Result<Option<f64>, Rejection> {
-        let Some(v) = self.get(name) else {
+        let value = self.get(name);
+        let Some(v) = value.as_ref() else {
             return Ok(None);
         };
         match v.as_f64() {
@@ -354,7 +377,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_currency(&self, name: &str) -> Result<Option<String>, Rejection> {
-        let Some(v) = self.get(name) else {
+        let value = self.get(name);
+        let Some(v) = value.as_ref() else {
             return Ok(None);
         };
         match v {
@@ -372,7 +396,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_bool(&self, name: &str) -> Result<Option<bool>, Rejection> {
-        match self.get(name) {
+        let value = self.get(name);
+        match value.as_ref() {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(v) => Err(Rejection::field(
@@ -383,7 +408,8 @@ impl<'a> Fields<'a> {
     }
 
     fn optional_enum<T: WireName>(&self, name: &str) -> Result<Option<T>, Rejection> {
-        let Some(v) = self.get(name) else {
+        let value = self.get(name);
+        let Some(v) = value.as_ref() else {
             return Ok(None);
         };
         match v.as_str().and_then(T::from_wire_name) {
@@ -405,7 +431,8 @@ impl<'a> Fields<'a> {
     }
 
     fn signals(&self) -> Result<Vec<(SiteSignal, bool)>, Rejection> {
-        let Some(v) = self.get("signals") else {
+        let value = self.get("signals");
+        let Some(v) = value.as_ref() else {
             return Err(missing("signals", Some("site_signals")));
         };
         let Value::Object(m) = v else {

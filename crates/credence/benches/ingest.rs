@@ -1,8 +1,9 @@
 //! Ingest throughput: parse + validate, store, and the whole pipeline, on demo data.
 //!
 //! `cargo bench -p credence --bench ingest` — counts are events; divan prints
-//! events/s as "items/s". The data are `credence demo --size small` events generated in
-//! memory (seed 42), so the bench needs no files.
+//! events/s as "items/s". The data are the demo data set (seed 42) of the size in
+//! `CREDENCE_BENCH_SIZE` (`small`, `medium`, `large`; default `large`, ≈ 2M events),
+//! generated in memory, so the bench needs no files.
 
 use credence::ingest::{IngestOptions, Source, ingest};
 use credence_store::{EventStore, NewEvent, SqliteStore};
@@ -22,7 +23,7 @@ fn lines() -> Vec<String> {
         .collect()
 }
 
-#[divan::bench(sample_count = 5)]
+#[divan::bench(sample_count = 3)]
 fn parse_and_validate(b: divan::Bencher) {
     let lines = lines();
     b.counter(ItemsCount::new(lines.len())).bench(|| {
@@ -33,7 +34,7 @@ fn parse_and_validate(b: divan::Bencher) {
     });
 }
 
-#[divan::bench(sample_count = 5)]
+#[divan::bench(sample_count = 3)]
 fn store_batches(b: divan::Bencher) {
     let events: Vec<NewEvent> = lines()
         .into_iter()
@@ -52,7 +53,7 @@ fn store_batches(b: divan::Bencher) {
         });
 }
 
-#[divan::bench(sample_count = 5)]
+#[divan::bench(sample_count = 3)]
 fn whole_pipeline(b: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("events.jsonl");
