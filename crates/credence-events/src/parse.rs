@@ -110,7 +110,7 @@ fn validate(o: &Fields<'_>) -> Result<Event, Rejection> {
         None => EventBody::Custom {
             type_name: type_name.to_string(),
         },
-        Some(t) => parse_body(t, &o)?,
+        Some(t) => parse_body(t, o)?,
     };
     Ok(Event {
         id,
