@@ -380,4 +380,21 @@ mod tests {
         assert!(!format!("{key:?}").contains(&key.to_secret_string()));
         Ok(())
     }
+
+    #[test]
+    fn generate_from_caller_rng() -> Result<(), LedgerError> {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let a = SigningKey::generate("log.example", &mut rng)?;
+        let b = SigningKey::generate("log.example", &mut rng)?;
+        assert_ne!(a.seed(), b.seed());
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        assert_eq!(
+            SigningKey::generate("log.example", &mut rng)?.seed(),
+            a.seed()
+        );
+        assert!(SigningKey::generate("bad name", &mut rng).is_err());
+        assert!(Checkpoint::new("a+b", 0, Hash::EMPTY_ROOT).is_err());
+        Ok(())
+    }
 }
