@@ -1,0 +1,43 @@
+//! `credence status`: what the store holds.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use credence_store::EventStore;
+
+use crate::{Global, open_store};
+
+pub fn run(g: &Global) -> Result<ExitCode> {
+    let store = open_store(g)?;
+    let stats = store.stats()?;
+    let dangling = store.dangling_references()?;
+    let mut out = std::io::stdout().lock();
+    if g.json {
+        let doc = serde_json::json!({
+            "db": g.db(),
+            "events": stats.events,
+            "merchants": stats.merchants,
+            "relationships": stats.relationships,
+            "dangling_references": dangling,
+        });
+        writeln!(out, "{doc}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "store          {}", g.db().display())?;
+    writeln!(out, "events         {}", stats.events)?;
+    writeln!(out, "merchants      {}", stats.merchants)?;
+    writeln!(out, "relationships  {}", stats.relationships)?;
+    writeln!(out, "dangling refs  {}", dangling.len())?;
+    for d in dangling.iter().take(20) {
+        writeln!(
+            out,
+            "  {} ({}) refers to {} `{}`, not seen yet",
+            d.event, d.merchant, d.kind, d.target
+        )?;
+    }
+    if dangling.len() > 20 {
+        writeln!(out, "  … {} more (--json lists all)", dangling.len() - 20)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
