@@ -12,12 +12,13 @@
 //! - `hash`: the [`Hash`](struct@Hash) type, [`leaf_hash`] and [`node_hash`].
 //! - `tree`: the [`HashReader`] / [`TreeStore`] traits, the [`MemoryStore`],
 //!   [`compute_append`] (one batch of [`StoredHashes`] per append), [`tree_root`],
-//!   [`prove_inclusion`], [`prove_consistency`] and the proof types.
+//!   [`prove_inclusion`], [`prove_consistency`], the proof types, and [`RootBuilder`]
+//!   (root from streamed leaf hashes, for audits).
 //! - `checkpoint`: [`Checkpoint`], [`SigningKey`], [`VerifierKey`], [`SignedCheckpoint`],
 //!   [`sign_checkpoint`], [`sign_note`], [`verify_note`].
 //! - `leaf`: [`Leaf`], [`LeafKind`], [`LeafOpening`], [`Tombstone`] and the salt functions.
-//! - `receipt`: [`Receipt`], [`verify_receipt`], [`TlogProof`] and
-//!   [`verify_consistency_between`].
+//! - `receipt`: [`Receipt`] ([`Receipt::build`]), [`verify_receipt`], [`TlogProof`],
+//!   [`prove_consistency_between`] and [`verify_consistency_between`].
 //! - `testing` (feature `testing`): the conformance suite every [`TreeStore`] runs.
 //!
 //! The Merkle and note algorithms come from `tlog_tiles` and `signed_note` (ports of Go's

@@ -3,12 +3,10 @@
 //! Every backend (the in-memory store here; SQLite and PostgreSQL stores elsewhere) runs
 //! [`check_tree_store`] in its tests:
 //!
-//! ```ignore
-//! #[test]
-//! fn sqlite_tree_store_conforms() {
-//!     credence_ledger::testing::check_tree_store(|| SqliteTreeStore::open_in_memory().unwrap())
-//!         .unwrap();
-//! }
+//! ```
+//! // In a backend's tests, with its own store type instead of MemoryStore:
+//! credence_ledger::testing::check_tree_store(credence_ledger::MemoryStore::new)
+//!     .expect("the store conforms");
 //! ```
 
 use crate::{

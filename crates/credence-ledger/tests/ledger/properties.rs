@@ -239,3 +239,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn audit_from_leaves_detects_edits_and_deletions() {
+    let n = 57u64;
+    let t = tree_of(n);
+    let root = t.root().expect("root");
+    let rebuild = |leaves: &[Vec<u8>]| {
+        let mut b = RootBuilder::new();
+        for l in leaves {
+            b.push(leaf_hash(l));
+        }
+        b.root()
+    };
+    let leaves: Vec<Vec<u8>> = (0..n).map(leaf_bytes).collect();
+    assert_eq!(rebuild(&leaves), root);
+    // An edited review (rating changed), a deleted review, a reordering: all change the root.
+    let mut edited = leaves.clone();
+    let mut l = Leaf::decode(&edited[20]).expect("leaf");
+    l.kind = LeafKind::Review { rating: 5 };
+    if edited[20] == l.encode().expect("enc") {
+        l.kind = LeafKind::Review { rating: 1 };
+    }
+    edited[20] = l.encode().expect("enc");
+    assert_ne!(rebuild(&edited), root);
+    let mut deleted = leaves.clone();
+    deleted.remove(33);
+    assert_ne!(rebuild(&deleted), root);
+    let mut swapped = leaves.clone();
+    swapped.swap(1, 2);
+    assert_ne!(rebuild(&swapped), root);
+    // An erased leaf audited through its tombstone keeps the root.
+    let tomb = Tombstone::for_leaf(&leaves[7]).expect("tombstone");
+    let mut b = RootBuilder::new();
+    for (i, l) in leaves.iter().enumerate() {
+        b.push(if i == 7 { tomb.leaf_hash } else { leaf_hash(l) });
+    }
+    assert_eq!(b.root(), root);
+}
