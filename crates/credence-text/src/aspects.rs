@@ -104,6 +104,10 @@ impl Aspect {
     }
 }
 
+/// A clause whose P(positive) lies strictly between `NEUTRAL` and `1 − NEUTRAL`, and
+/// that has no cue word, yields no aspect mention.
+pub const NEUTRAL: f32 = 0.42;
+
 /// Polarity of one aspect mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -161,6 +165,15 @@ pub const ZH_ASPECT_WORDS: &[(&str, Aspect)] = &[
     ("菜", ProductQuality),
     ("饭菜", ProductQuality),
     ("菜品", ProductQuality),
+    ("饭", ProductQuality),
+    ("米饭", ProductQuality),
+    ("粥", ProductQuality),
+    ("汤", ProductQuality),
+    ("书", ProductQuality),
+    ("电脑", ProductQuality),
+    ("笔记本", ProductQuality),
+    ("手机", ProductQuality),
+    ("机器", ProductQuality),
     ("食物", ProductQuality),
     ("性能", ProductQuality),
     ("效果", ProductQuality),
@@ -549,8 +562,22 @@ const EN_NEG_STEMS: &[&str] = &[
 ];
 
 const CONTRAST: &[&str] = &[
-    "但", "但是", "可是", "不过", "然而", "只是", "却", "but", "however", "although", "though",
-    "yet", "except", "whereas",
+    "但",
+    "但是",
+    "可是",
+    "不过",
+    "然而",
+    "只是",
+    "却",
+    "就是",
+    "只不过",
+    "but",
+    "however",
+    "although",
+    "though",
+    "yet",
+    "except",
+    "whereas",
 ];
 
 fn is_boundary_punct(word: &str) -> bool {
@@ -652,10 +679,12 @@ impl AspectExtractor {
             .collect()
     }
 
-    /// Word tokens of `text` and the clause boundaries (`clauses[k]..clauses[k+1]`).
-    fn clauses<'a>(&self, text: &'a str) -> (Vec<Word<'a>>, Vec<usize>) {
+    /// Word tokens of `text`, the clause boundaries (`bounds[k]..bounds[k+1]`) and, per
+    /// boundary, whether a contrast word opened the clause that starts there.
+    fn clauses<'a>(&self, text: &'a str) -> (Vec<Word<'a>>, Vec<usize>, Vec<bool>) {
         let mut words = Vec::new();
         let mut bounds = vec![0];
+        let mut contrasts = vec![false];
         for t in self.jieba.cut(text, false) {
             let w = t.word;
             if w.trim().is_empty() {
@@ -671,6 +700,9 @@ impl AspectExtractor {
                 // a contrast word starts the next clause but is not part of it
                 if bounds.last() != Some(&words.len()) {
                     bounds.push(words.len());
+                    contrasts.push(contrast);
+                } else if contrast && let Some(c) = contrasts.last_mut() {
+                    *c = true;
                 }
                 continue;
             }
@@ -687,8 +719,53 @@ impl AspectExtractor {
         }
         if bounds.last() != Some(&words.len()) {
             bounds.push(words.len());
+            contrasts.push(false);
         }
-        (words, bounds)
+        (words, bounds, contrasts)
+    }
+
+    /// Lexicon entries inside one Chinese token that is not itself in the lexicon
+    /// ("速度慢" → 速度 + 慢): keys of two or more characters anywhere, one-character
+    /// keys only right after a matched key. A cue preceded in the token by 不/没/无/未
+    /// is negated. Returns (entry, negated, char start, char end).
+    fn inside(&self, w: &Word<'_>, out: &mut Vec<(Entry, bool, usize, usize)>) {
+        out.clear();
+        let idx: Vec<usize> = w
+            .text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain(std::iter::once(w.text.len()))
+            .collect();
+        let n = idx.len() - 1;
+        if n < 2 || !w.text.chars().all(crate::lang::is_han) {
+            return;
+        }
+        let (mut i, mut after_key) = (0, false);
+        while i < n {
+            let mut hit = None;
+            for len in (1..=4usize.min(n - i)).rev() {
+                if len == n || (len == 1 && !after_key) {
+                    continue;
+                }
+                if let Some(e) = self.lexicon.get(&w.text[idx[i]..idx[i + len]]) {
+                    hit = Some((*e, len));
+                    break;
+                }
+            }
+            match hit {
+                Some((e, len)) => {
+                    let negated =
+                        i > 0 && matches!(&w.text[idx[i - 1]..idx[i]], "不" | "没" | "无" | "未");
+                    out.push((e, negated, w.start + i, w.start + i + len));
+                    after_key = true;
+                    i += len;
+                }
+                None => {
+                    after_key = false;
+                    i += 1;
+                }
+            }
+        }
     }
 
     /// Longest lexicon entry (up to three words) starting at word `i` of `words`.
@@ -733,52 +810,92 @@ impl AspectExtractor {
 
     /// Aspect mentions of `text`, polarity from cues or from `model`.
     pub fn extract(&self, text: &str, model: &Model) -> Vec<AspectMention> {
-        let mut out = Vec::new();
-        let (words, bounds) = self.clauses(text);
+        let (words, bounds, contrasts) = self.clauses(text);
         let mut buf = String::new();
+        let mut inner = Vec::new();
+        // pass 1: aspects and cue sum of every clause
+        let mut clauses: Vec<(Vec<(Aspect, usize, usize)>, i32)> = Vec::with_capacity(bounds.len());
         for w in bounds.windows(2) {
             let clause = &words[w[0]..w[1]];
             let mut found: Vec<(Aspect, usize, usize)> = Vec::new();
             let mut cue_sum = 0i32;
+            let mut add = |e: Entry,
+                           negated: bool,
+                           s: usize,
+                           end: usize,
+                           found: &mut Vec<(Aspect, usize, usize)>| {
+                if let Some(a) = e.aspect
+                    && !found.iter().any(|f| f.0 == a)
+                {
+                    found.push((a, s, end));
+                }
+                if e.cue != 0 {
+                    cue_sum += i32::from(if negated { -e.cue } else { e.cue });
+                }
+            };
             let mut i = 0;
             while i < clause.len() {
-                let mut step = 1;
                 if let Some((e, n)) = self.lookup(clause, i, &mut buf) {
-                    if let Some(a) = e.aspect
-                        && !found.iter().any(|f| f.0 == a)
-                    {
-                        found.push((a, clause[i].start, clause[i + n - 1].end));
-                    }
-                    if e.cue != 0 {
-                        let p = if Self::negated(clause, i) {
-                            -e.cue
-                        } else {
-                            e.cue
-                        };
-                        cue_sum += i32::from(p);
-                    }
-                    step = n;
+                    add(
+                        e,
+                        Self::negated(clause, i),
+                        clause[i].start,
+                        clause[i + n - 1].end,
+                        &mut found,
+                    );
+                    i += n;
+                    continue;
                 }
-                i += step;
+                self.inside(&clause[i], &mut inner);
+                let outer_negated = Self::negated(clause, i);
+                for (e, negated, s, end) in inner.drain(..) {
+                    add(e, negated ^ outer_negated, s, end, &mut found);
+                }
+                i += 1;
             }
-            if found.is_empty() {
+            clauses.push((found, cue_sum));
+        }
+        // pass 2: polarity, over the clause and the aspect-less clauses that follow it
+        let mut out = Vec::new();
+        for k in 0..clauses.len() {
+            if clauses[k].0.is_empty() {
                 continue;
             }
-            let (first, last) = (&clause[0], &clause[clause.len() - 1]);
-            let clause_text = &text[first.byte_start..last.byte_end];
-            let score = model.sentiment(clause_text).score;
-            let polarity = if cue_sum > 0 {
-                Polarity::Positive
-            } else if cue_sum < 0 {
-                Polarity::Negative
-            } else if score >= 0.65 {
-                Polarity::Positive
-            } else if score <= 0.35 {
-                Polarity::Negative
-            } else {
-                continue;
-            };
-            for (aspect, s, e) in found {
+            let mut last_clause = k;
+            let mut cue_sum = clauses[k].1;
+            while last_clause + 1 < clauses.len()
+                && clauses[last_clause + 1].0.is_empty()
+                && !contrasts[last_clause + 1]
+            {
+                last_clause += 1;
+                cue_sum += clauses[last_clause].1;
+            }
+            let first = &words[bounds[k]];
+            let last = &words[bounds[last_clause + 1] - 1];
+            let score = model
+                .sentiment(&text[first.byte_start..last.byte_end])
+                .score;
+            for &(aspect, s, e) in &clauses[k].0 {
+                let polarity = if cue_sum != 0 {
+                    if cue_sum > 0 {
+                        Polarity::Positive
+                    } else {
+                        Polarity::Negative
+                    }
+                } else if aspect == Aspect::Privacy {
+                    // privacy comes up in complaints: negative unless clearly praised
+                    if score >= 0.8 {
+                        Polarity::Positive
+                    } else {
+                        Polarity::Negative
+                    }
+                } else if score >= 1.0 - NEUTRAL {
+                    Polarity::Positive
+                } else if score <= NEUTRAL {
+                    Polarity::Negative
+                } else {
+                    continue;
+                };
                 out.push(AspectMention {
                     aspect,
                     polarity,

@@ -75,6 +75,29 @@ pub const EN_CONFIG: TrainConfig = TrainConfig {
     seed: 0x00C0_FFEE,
 };
 
+/// Clause augmentation (distant supervision): every clause (split on punctuation, at
+/// least two characters) of every multi-clause review, labelled with the review's label.
+/// Added to the Chinese training set so that the short clauses aspect extraction scores
+/// get confident probabilities; dev accuracy is unchanged by it (0.9100 / 0.9040).
+pub fn clause_augment(rows: &[Labelled]) -> Vec<Labelled> {
+    let mut out = Vec::new();
+    for r in rows {
+        let parts: Vec<&str> = r
+            .text
+            .split(|c: char| "，,。.！!？?；;~ \n".contains(c))
+            .filter(|p| p.chars().count() >= 2)
+            .collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        out.extend(parts.into_iter().map(|p| Labelled {
+            text: p.to_string(),
+            positive: r.positive,
+        }));
+    }
+    out
+}
+
 /// Chinese examples.
 pub fn zh_examples(rows: &[Labelled], bits: u32) -> Vec<Example> {
     rows.iter()
@@ -231,6 +254,27 @@ pub fn fit_platt(z: &[f32], y: &[bool]) -> (f32, f32) {
         }
     }
     (a as f32, b as f32)
+}
+
+/// Fit temperature scaling `sigmoid(a·z)` (Platt with the intercept fixed at 0, so the
+/// decision threshold stays where training put it) by Newton's method on log-loss.
+pub fn fit_temperature(z: &[f32], y: &[bool]) -> f32 {
+    let mut a = 1.0f64;
+    for _ in 0..100 {
+        let (mut g, mut h) = (0f64, 1e-9f64);
+        for (&zi, &yi) in z.iter().zip(y) {
+            let zi = f64::from(zi);
+            let p = 1.0 / (1.0 + (-(a * zi)).exp());
+            g += (p - if yi { 1.0 } else { 0.0 }) * zi;
+            h += p * (1.0 - p) * zi * zi;
+        }
+        let d = g / h;
+        a -= d;
+        if d.abs() < 1e-9 {
+            break;
+        }
+    }
+    a as f32
 }
 
 /// Apply a Platt fit to raw logits, giving probabilities.

@@ -174,7 +174,10 @@ fn service_aspects_in_both_languages() {
     );
     assert_eq!(
         aspects("价格便宜，性价比高"),
-        vec![(Aspect::PriceValue, Polarity::Positive)]
+        vec![
+            (Aspect::PriceValue, Polarity::Positive),
+            (Aspect::PriceValue, Polarity::Positive)
+        ]
     );
     assert_eq!(
         aspects("They leaked my phone number to spammers."),
@@ -231,5 +234,42 @@ fn aspect_dimensions_are_the_documented_mapping() {
             ("delivery", "integrity"),
             ("privacy", "integrity"),
         ]
+    );
+}
+
+#[test]
+fn keywords_inside_a_jieba_token_are_found() {
+    // jieba keeps "速度慢" as one token; the scan inside it finds 速度 + 慢
+    assert_eq!(
+        aspects("饭不错，速度慢。"),
+        vec![
+            (Aspect::ProductQuality, Polarity::Positive),
+            (Aspect::Delivery, Polarity::Negative)
+        ]
+    );
+}
+
+#[test]
+fn an_aspect_less_clause_lends_its_sentiment_to_the_previous_aspect() {
+    // "也很好" says how the 印刷 (printing) is
+    assert_eq!(
+        aspects("印刷是彩色的，也很好"),
+        vec![(Aspect::ProductQuality, Polarity::Positive)]
+    );
+    // ... but not across a contrast word
+    assert_eq!(
+        aspects("The packaging was nice, but it arrived late"),
+        vec![
+            (Aspect::Tangibles, Polarity::Positive),
+            (Aspect::Delivery, Polarity::Negative)
+        ]
+    );
+}
+
+#[test]
+fn privacy_mentions_default_to_negative() {
+    assert_eq!(
+        aspects("how did they get my phone number"),
+        vec![(Aspect::Privacy, Polarity::Negative)]
     );
 }

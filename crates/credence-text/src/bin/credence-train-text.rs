@@ -18,8 +18,8 @@ use credence_text::data::{Labelled, parse_chnsenticorp, parse_uci, parse_waimai,
 use credence_text::metrics::score;
 use credence_text::model::{LinearModel, Model};
 use credence_text::train::{
-    EN_CONFIG, EN_DENSE_FEATURES, Example, TrainConfig, ZH_CONFIG, cross_validate, en_examples,
-    fit_platt, logits, platt_probs, train, zh_examples,
+    EN_CONFIG, EN_DENSE_FEATURES, Example, TrainConfig, ZH_CONFIG, clause_augment, cross_validate,
+    en_examples, fit_temperature, logits, platt_probs, train, zh_examples,
 };
 use credence_text::vader::Vader;
 
@@ -48,6 +48,8 @@ fn load(dir: &Path) -> Result<Sets> {
         &dir.join("waimai_10k/waimai_10k.csv"),
     )?)?);
     zh_train.extend(waimai_train);
+    let clauses = clause_augment(&zh_train);
+    zh_train.extend(clauses);
     let amazon = parse_uci(&read(
         &dir.join("english_sentences/amazon_cells_labelled.txt"),
     )?)?;
@@ -70,38 +72,38 @@ fn acc(m: &LinearModel, ex: &[Example]) -> f64 {
     score(&platt_probs(&z, (1.0, 0.0)), &labels(ex)).accuracy
 }
 
-/// Platt-calibrate on `dev`, printing 2-fold cross-fitted ECE before and after.
-fn calibrate(m: &mut LinearModel, dev: &[Example], name: &str) {
-    let z = logits(m, dev);
-    let y = labels(dev);
-    let raw = score(&platt_probs(&z, (1.0, 0.0)), &y);
-    // 2-fold: fit on even rows, score odd rows, and vice versa
+/// Calibration check on held-out logits `z`: raw logistic output versus temperature
+/// scaling `sigmoid(a·z)` fitted by log-loss, the latter scored 2-fold cross-fitted (fit
+/// on even rows, score odd rows and vice versa). Returns the temperature to ship: the
+/// fitted one if it lowers the cross-fitted Brier score, else 1 (raw output).
+fn calibrate(z: &[f32], y: &[bool], name: &str) -> f32 {
+    let raw = score(&platt_probs(z, (1.0, 0.0)), y);
     let mut cross = Vec::with_capacity(z.len());
     let mut cross_y = Vec::with_capacity(z.len());
     for fold in 0..2 {
         let (fz, fy): (Vec<f32>, Vec<bool>) = z
             .iter()
-            .zip(&y)
+            .zip(y)
             .enumerate()
             .filter(|(i, _)| i % 2 == fold)
             .map(|(_, (a, b))| (*a, *b))
             .unzip();
-        let ab = fit_platt(&fz, &fy);
-        for (i, (zi, yi)) in z.iter().zip(&y).enumerate() {
+        let t = fit_temperature(&fz, &fy);
+        for (i, (zi, yi)) in z.iter().zip(y).enumerate() {
             if i % 2 != fold {
-                cross.push(platt_probs(&[*zi], ab)[0]);
+                cross.push(platt_probs(&[*zi], (t, 0.0))[0]);
                 cross_y.push(*yi);
             }
         }
     }
     let cal = score(&cross, &cross_y);
-    let (a, b) = fit_platt(&z, &y);
-    m.platt_a = a;
-    m.platt_b = b;
+    let fitted = fit_temperature(z, y);
+    let ship = if cal.brier < raw.brier { fitted } else { 1.0 };
     println!(
-        "{name}: Platt a={a:.4} b={b:.4}; dev ECE raw {:.4} -> calibrated (2-fold cross-fitted) {:.4}; Brier {:.4} -> {:.4}",
-        raw.ece, cal.ece, raw.brier, cal.brier
+        "{name} calibration: raw ECE {:.4} Brier {:.4}; temperature {fitted:.4} (2-fold cross-fitted) ECE {:.4} Brier {:.4}; shipping temperature {ship:.4}",
+        raw.ece, raw.brier, cal.ece, cal.brier
     );
+    ship
 }
 
 fn zh_grid(sets: &Sets) {
@@ -194,7 +196,7 @@ fn main() -> Result<()> {
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("model/vader_lexicon.txt"),
     )?)?;
     println!(
-        "zh train {} (ChnSentiCorp train + waimai 80%), dev {} ChnSentiCorp + {} waimai held-out; en {} Amazon + {} IMDb",
+        "zh train {} (ChnSentiCorp train + waimai 80% + their clauses), dev {} ChnSentiCorp + {} waimai held-out; en {} Amazon + {} IMDb",
         sets.zh_train.len(),
         sets.csc_dev.len(),
         sets.waimai_dev.len(),
@@ -219,7 +221,13 @@ fn main() -> Result<()> {
     );
     let mut zh_dev = sets.csc_dev.clone();
     zh_dev.extend(sets.waimai_dev.iter().cloned());
-    calibrate(&mut zh, &zh_examples(&zh_dev, cfg.bits), "zh");
+    let dev = zh_examples(&zh_dev, cfg.bits);
+    zh.platt_a = calibrate(
+        &logits(&zh, &dev),
+        &labels(&dev),
+        "zh (ChnSentiCorp dev + waimai held-out)",
+    );
+    zh.platt_b = 0.0;
 
     // ---- English ----
     let cfg = EN_CONFIG;
@@ -238,16 +246,9 @@ fn main() -> Result<()> {
     let mut all = amazon.clone();
     all.extend(imdb.iter().cloned());
     let mut en = train(&all, EN_DENSE_FEATURES, &cfg);
-    // Platt on the out-of-fold logits: they are what an unseen sentence looks like.
-    let (a, b) = fit_platt(&oof, &imdb_y);
-    let before = score(&platt_probs(&oof, (1.0, 0.0)), &imdb_y);
-    let after = score(&platt_probs(&oof, (a, b)), &imdb_y);
-    println!(
-        "en: Platt a={a:.4} b={b:.4} on out-of-fold logits; ECE {:.4} -> {:.4}, Brier {:.4} -> {:.4}",
-        before.ece, after.ece, before.brier, after.brier
-    );
-    en.platt_a = a;
-    en.platt_b = b;
+    // Calibrated on the out-of-fold logits: they are what an unseen sentence looks like.
+    en.platt_a = calibrate(&oof, &imdb_y, "en (IMDb out-of-fold)");
+    en.platt_b = 0.0;
 
     let model = Model { zh, en, vader };
     let bytes = model.weights_to_bytes();
