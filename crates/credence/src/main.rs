@@ -75,6 +75,22 @@ enum Command {
     /// docs/demo.md. Writes DIR/events.jsonl and, unless --db is given, a fresh store
     /// DIR/credence.db.
     Demo(commands::demo::DemoArgs),
+    /// How much customers trust a merchant: one relationship in full, or all of them.
+    ///
+    /// With --customer: the score (0–100), uncertainty (0–1), cognitive and affective
+    /// trust, the four dimensions (ability, integrity, benevolence, affect) with belief,
+    /// disbelief, uncertainty and base rate, the lifecycle stage and its history, and the
+    /// evidence that moved the score most, in English and Chinese. Without: one line per
+    /// customer (JSON Lines with --json), lowest trust first.
+    ///
+    /// Examples:
+    ///   credence trust -m m-tea -c c-tea-crisis-001
+    ///   credence trust -m m-tea --stage at-risk --limit 10
+    ///   credence trust -m m-bank --at 2026-01-01 --json
+    Trust(commands::trust::TrustArgs),
+    /// A merchant's reputation: all its evidence, the trust a new customer starts with,
+    /// and how many customers are in each stage.
+    Merchant(commands::trust::MerchantArgs),
 }
 
 fn main() -> ExitCode {
@@ -103,6 +119,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => commands::ingest::run(g, args),
         Command::Status => commands::status::run(g),
         Command::Demo(args) => commands::demo::run(g, args),
+        Command::Trust(args) => commands::trust::run_trust(g, args),
+        Command::Merchant(args) => commands::trust::run_merchant(g, args),
     }
 }
 
