@@ -1,17 +1,17 @@
 //! Leaves without personal data, leaf openings and tombstones.
 //!
 //! The byte layout is specified in `docs/ledger-format.md`; this module is its reference
-//! implementation. Summary (version 1; every variable-length field is prefixed by its
-//! length as one byte):
+//! implementation. Summary (version 1; merchant and event id are prefixed by their length
+//! as two bytes big-endian, every other field by its length as one byte):
 //!
 //! ```text
-//! leaf      = 0x01 kind  len merchant  len event_id  time_us:i64be  payload  len customer  len text
+//! leaf      = 0x01 kind  len16 merchant  len16 event_id  time_us:i64be  payload  len customer  len text
 //! kind      = 0x01 commitment | 0x02 commitment_result | 0x03 review
 //! payload   = commitment: 0x20 terms_hash[32] | commitment_result: 0x01 kept(0|1) | review: 0x01 rating(1..=5)
 //! customer  = 0x00 (absent) | 0x20 SHA-256("credence-ledger/v1/customer" ‖ salt ‖ customer id)
 //! text      = 0x00 (absent) | 0x20 SHA-256("credence-ledger/v1/text" ‖ salt ‖ SHA-256(text))
 //! salt      = HMAC-SHA256(key = customer secret, message = event id)
-//! tombstone = 0x01 0x10 len merchant  len event_id  0x20 erased_leaf_hash[32]
+//! tombstone = 0x01 0x10 len16 merchant  len16 event_id  0x20 erased_leaf_hash[32]
 //! ```
 
 use hmac::{Hmac, Mac};
@@ -71,9 +71,10 @@ impl LeafKind {
 pub struct Leaf {
     /// What was recorded.
     pub kind: LeafKind,
-    /// Merchant id (1–255 bytes of UTF-8). Merchants are businesses, not persons.
+    /// Merchant id (1–65535 bytes of UTF-8; events v1 allows 128 characters). Merchants
+    /// are businesses, not persons.
     pub merchant: String,
-    /// Event id (1–255 bytes of UTF-8); must be opaque (no customer data in it).
+    /// Event id (1–65535 bytes of UTF-8); must be opaque (no customer data in it).
     pub event_id: String,
     /// Event time, microseconds since the Unix epoch (UTC).
     pub time_us: i64,
@@ -173,8 +174,8 @@ impl Leaf {
         (self, opening)
     }
 
-    /// Canonical bytes (format version 1). Fails if a string is empty or longer than
-    /// 255 bytes, or the rating is not 1–5.
+    /// Canonical bytes (format version 1). Fails if the merchant or event id is empty or
+    /// longer than 65535 bytes, or the rating is not 1–5.
     pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
         let mut out = Vec::with_capacity(120);
         out.push(LEAF_FORMAT_VERSION);
@@ -277,7 +278,7 @@ impl Tombstone {
         self.leaf_hash == *stored_leaf_hash
     }
 
-    /// Canonical bytes: `0x01 0x10 len merchant len event_id 0x20 leaf_hash`.
+    /// Canonical bytes: `0x01 0x10 len16 merchant len16 event_id 0x20 leaf_hash`.
     pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
         let mut out = Vec::with_capacity(80);
         out.push(LEAF_FORMAT_VERSION);
@@ -318,19 +319,20 @@ impl Tombstone {
 }
 
 fn put_field(out: &mut Vec<u8>, bytes: &[u8]) {
-    // Callers guarantee bytes.len() <= 255.
+    // Callers pass at most 32 bytes.
     out.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(bytes);
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str, what: &str) -> Result<(), LedgerError> {
-    if s.is_empty() || s.len() > 255 {
-        return Err(LedgerError::MalformedLeaf(format!(
-            "{what} must be 1 to 255 bytes, is {}",
-            s.len()
-        )));
-    }
-    put_field(out, s.as_bytes());
+    let len = u16::try_from(s.len())
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            LedgerError::MalformedLeaf(format!("{what} must be 1 to 65535 bytes, is {}", s.len()))
+        })?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
     Ok(())
 }
 
@@ -374,7 +376,8 @@ impl<'a> Reader<'a> {
     }
 
     fn string(&mut self, what: &str) -> Result<String, LedgerError> {
-        let b = self.field(what)?;
+        let n = u16::from_be_bytes(self.array::<2>(what)?);
+        let b = self.take(usize::from(n), what)?;
         if b.is_empty() {
             return Err(LedgerError::MalformedLeaf(format!("empty {what}")));
         }
@@ -458,6 +461,26 @@ mod tests {
         let pos = bad_rating.len() - 3;
         bad_rating[pos] = 6;
         assert!(Leaf::decode(&bad_rating).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn long_unicode_ids_of_events_v1_fit() -> Result<(), LedgerError> {
+        // events v1 allows 128 characters: 128 CJK characters are 384 bytes.
+        let id: String = "评".repeat(128);
+        let leaf = Leaf::new(LeafKind::CommitmentResult { kept: true }, &id, &id, -1);
+        assert_eq!(Leaf::decode(&leaf.encode()?)?, leaf);
+        assert!(
+            Leaf::new(LeafKind::CommitmentResult { kept: true }, "", "e", 0)
+                .encode()
+                .is_err()
+        );
+        let huge = "x".repeat(65536);
+        assert!(
+            Leaf::new(LeafKind::CommitmentResult { kept: true }, "m", &huge, 0)
+                .encode()
+                .is_err()
+        );
         Ok(())
     }
 

@@ -33,11 +33,11 @@
 //! to. Appending leaf `n` stores its leaf hash plus one hash per subtree it completes:
 //! [`stored_hash_count`]`(N) < 2N`, i.e. **64 bytes per entry** on average, and an append of
 //! many leaves is one contiguous [`StoredHashes`] batch, written in one transaction through
-//! [`TreeStore::write_hashes`]. With the leaf bytes (80 + merchant + event id bytes for a
-//! review, see `docs/ledger-format.md`) that is about 171 bytes per entry; a store that
+//! [`TreeStore::write_hashes`]. With the leaf bytes (82 + merchant + event id bytes for a
+//! review, see `docs/ledger-format.md`) that is about 173 bytes per entry; a store that
 //! keeps the leaf bytes may drop the level-0 hashes (they are [`leaf_hash`] of the leaf) and
 //! persist only [`StoredHashes::interior`], answering level-0 reads
-//! ([`stored_leaf_index`]) by hashing the leaf: about 139 bytes per entry. A root or a
+//! ([`stored_leaf_index`]) by hashing the leaf: about 141 bytes per entry. A root or a
 //! proof reads at most `2·log₂ N` hashes in one [`HashReader::read_hashes`] call.
 //!
 //! # Example

@@ -196,9 +196,9 @@ fn parse_leaf(b: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), String> {
         return Err("version".into());
     }
     let kind = take(1)?[0];
-    let ml = take(1)?[0] as usize;
+    let ml = u16::from_be_bytes([take(1)?[0], take(1)?[0]]) as usize;
     take(ml)?;
-    let el = take(1)?[0] as usize;
+    let el = u16::from_be_bytes([take(1)?[0], take(1)?[0]]) as usize;
     let event = String::from_utf8(take(el)?.to_vec()).map_err(|_| "utf8")?;
     take(8)?;
     let pl = take(1)?[0] as usize;

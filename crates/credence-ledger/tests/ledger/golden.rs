@@ -32,13 +32,13 @@ fn worked_example_of_the_format_doc() {
     let (bytes, opening, tomb, note, vkey) = example();
     assert_eq!(
         hex(&bytes),
-        "0103036d2d310565762d343200060a24181e40000104\
+        "010300036d2d31000565762d343200060a24181e40000104\
          2080c7fdf1e2e5b66adda939d9d527204c0f2f2e2ed92493072280e2cbfd1e05d4\
          203b527764f116f573f00fd63d86a0b1d80881ac06debc9251608c2cf10318b749"
     );
     assert_eq!(
         leaf_hash(&bytes).to_hex(),
-        "0a4e9cf393762cbedc6c33b4897c642690b9ed30685c37ebf4009283130cc569"
+        "de841f72636980ca391855e15689103b836fbc324d5309d65d89c5dc0d06a94e"
     );
     assert_eq!(
         opening.salt.to_hex(),
@@ -50,7 +50,7 @@ fn worked_example_of_the_format_doc() {
     );
     assert_eq!(
         hex(&tomb),
-        "0110036d2d310565762d3432200a4e9cf393762cbedc6c33b4897c642690b9ed30685c37ebf4009283130cc569"
+        "011000036d2d31000565762d343220de841f72636980ca391855e15689103b836fbc324d5309d65d89c5dc0d06a94e"
     );
     assert_eq!(
         vkey,
@@ -58,7 +58,7 @@ fn worked_example_of_the_format_doc() {
     );
     assert_eq!(
         note,
-        "shop.example/ledger\n1\nCk6c85N2LL7cbDO0iXxkJpC57TBoXDfr9ACSgxMMxWk=\n\n\
-         \u{2014} shop.example/ledger w++Crip7QQSAYW+/uCdlEDY//4uewT+tPO/s0PM7Wu1FsLSM4Fa7s45R3nfPLqEk+WEG94DH7LH2lW1VlCr/8UfjSwk=\n"
+        "shop.example/ledger\n1\n3oQfcmNpgMo5GFXhVokQO4NvvDJNUwnWXYnF3A0GqU4=\n\n\
+         \u{2014} shop.example/ledger w++Croa8IbhXUWcrE2htR9HgSBbzGoRSIutlu5003KMnYTyp9YFvh8NsDAOFpeRFWuFXQdYKEojQsZYu55/lKFVPpAs=\n"
     );
 }
