@@ -11,7 +11,9 @@ use credence::ingest::{IngestOptions, Source, ingest};
 use credence_store::EventStore;
 
 use crate::commands::ingest::{default_quarantine, print_summary};
+use crate::commands::trust::{EvalArgs, load_engine};
 use crate::open_store_at;
+use credence_store::SqliteStore;
 
 use crate::Global;
 
@@ -76,13 +78,19 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
             stats.merchants,
             stats.relationships
         );
+        show_engine_view(&store, &config)?;
         println!();
-        println!("Merchants:");
-        for m in credence_demo::merchants() {
-            println!("  {:<10} {} / {}", m.id, m.name_en, m.name_zh);
-        }
-        println!();
-        println!("Next: credence --db {} status", db.display());
+        println!("Look closer:");
+        println!("  credence --db {} merchant m-tea", db.display());
+        println!(
+            "  credence --db {} trust -m m-tea -c {}",
+            db.display(),
+            credence_demo::ids::TEA_CRISIS_1
+        );
+        println!(
+            "  credence --db {} trust -m m-tea --stage at-risk",
+            db.display()
+        );
         println!("Scenarios and the customer ids to look at: docs/demo.md");
     }
     Ok(ExitCode::SUCCESS)
@@ -121,4 +129,152 @@ fn write_demo_events(
     out.flush()?;
     bar.finish_and_clear();
     Ok(n)
+}
+
+/// What the engine says about the demo: each merchant's reputation and stages, the
+/// crisis merchant's trust month by month, and the scripted scenario customers.
+fn show_engine_view(store: &SqliteStore, config: &credence_demo::DemoConfig) -> Result<()> {
+    let no_eval = EvalArgs::default();
+    println!();
+    println!("What credence sees, at each merchant's latest event:");
+    println!(
+        "  {:<10} {:<26} {:>6} {:>8} {:>8} {:>10} {:>9} {:>8} {:>6}",
+        "merchant",
+        "",
+        "trust",
+        "new cust",
+        "initial",
+        "developing",
+        "committed",
+        "at_risk",
+        "ended"
+    );
+    let mut engines = Vec::new();
+    for m in credence_demo::merchants() {
+        let engine = load_engine(store, m.id, &no_eval)?;
+        let at = engine
+            .latest_event_time(m.id)
+            .context("merchant without events")?;
+        let r = engine.merchant(m.id, at).context("merchant")?;
+        let s = r.stages;
+        println!(
+            "  {:<10} {:<26} {:>6.1} {:>8.1} {:>8} {:>10} {:>9} {:>8} {:>6}",
+            m.id,
+            m.name_en,
+            r.report.score,
+            engine.initial_trust(m.id, at),
+            s.initial,
+            s.developing,
+            s.committed,
+            s.at_risk,
+            s.ended
+        );
+        engines.push((m.id, engine));
+    }
+
+    let crisis = jiff::Timestamp::from_second(config.crisis_start()).context("crisis start")?;
+    if let Some((merchant, engine)) = engines.iter().find(|(id, _)| *id == "m-tea") {
+        println!();
+        println!(
+            "{merchant}: trust and at-risk customers month by month (deliveries start slipping {crisis}):"
+        );
+        let start = jiff::Timestamp::from_second(config.start).context("start")?;
+        let end = jiff::Timestamp::from_second(config.end()).context("end")?;
+        let mut month = jiff::tz::TimeZone::UTC
+            .to_datetime(start)
+            .date()
+            .first_of_month();
+        loop {
+            month = month
+                .checked_add(jiff::Span::new().months(1))
+                .context("date")?;
+            let at = jiff::tz::TimeZone::UTC
+                .to_timestamp(month.to_datetime(jiff::civil::Time::midnight()))?;
+            if at > end {
+                break;
+            }
+            let Some(r) = engine.merchant(merchant, at) else {
+                continue;
+            };
+            let marker = if at > crisis { "  <- crisis" } else { "" };
+            println!(
+                "  {}  trust {:>5.1} {}  at risk {:>5}{}",
+                month.strftime("%Y-%m"),
+                r.report.score,
+                bar(r.report.score, 40.0, 80.0),
+                r.stages.at_risk,
+                marker
+            );
+        }
+    }
+
+    use credence_demo::ids;
+    println!();
+    println!("Scenario customers (docs/demo.md):");
+    for (merchant, customer, what) in [
+        ("m-tea", ids::TEA_CRISIS_1, "hit by the delivery crisis"),
+        (
+            "m-tea",
+            ids::TEA_RECOVERED,
+            "failure, then good service recovery",
+        ),
+        (
+            "m-electro",
+            ids::ELECTRO_RECOVERED,
+            "failure, then good service recovery",
+        ),
+        (
+            "m-electro",
+            ids::ELECTRO_CHURNED,
+            "same failure, no recovery, churned",
+        ),
+        (
+            "m-bank",
+            ids::BANK_PROMOTER,
+            "loyal promoter who refers others",
+        ),
+        ("m-tea", ids::TEA_SILENT, "silent for over a year"),
+        (
+            "m-bank",
+            ids::BANK_NEW,
+            "brand-new customer of a reputable bank",
+        ),
+        (
+            "m-ahua",
+            ids::AHUA_NEW,
+            "same first steps, a shop with few trust signals",
+        ),
+    ] {
+        let Some((_, engine)) = engines.iter().find(|(id, _)| *id == merchant) else {
+            continue;
+        };
+        let Some(at) = engine.latest_event_time(merchant) else {
+            continue;
+        };
+        let Some(r) = engine.relationship(merchant, customer, at) else {
+            continue;
+        };
+        println!(
+            "  {:<24} {:<10} {:>5.1}  {:<10}  {}",
+            customer,
+            merchant,
+            r.score,
+            r.stage.map(credence_engine::Stage::as_str).unwrap_or(""),
+            what
+        );
+    }
+    Ok(())
+}
+
+/// A bar of `score` between `lo` and `hi`.
+fn bar(score: f64, lo: f64, hi: f64) -> String {
+    let width = 30.0;
+    let filled = (((score - lo) / (hi - lo)) * width)
+        .round()
+        .clamp(0.0, width) as usize;
+    format!(
+        "{}{}",
+        "█".repeat(filled),
+        "·".repeat(width as usize - filled)
+    )
 }

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use crate::{Global, open_store};
 
 /// Options shared by the commands that evaluate trust.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct EvalArgs {
     /// Evaluation time: RFC 3339 (2026-03-01T10:00:00+08:00) or a date (2026-03-01, the
     /// end of that day in UTC). Events after it are ignored. [default: the time of the
