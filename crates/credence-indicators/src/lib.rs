@@ -1,0 +1,1 @@
+//! credence-indicators (work in progress).

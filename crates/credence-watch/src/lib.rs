@@ -1,0 +1,1 @@
+//! credence-watch (work in progress).
