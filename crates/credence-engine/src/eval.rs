@@ -11,7 +11,7 @@
 //! calendar epoch) keeps the stored terms ≤ 1, so there is no overflow; underflow only
 //! hits items ~1000 half-lives (≈ 500 years) old, whose weight is 0 anyway.
 
-use crate::report::{Dimensions, DimensionReport, Reason, Stage, StageChange};
+use crate::report::{DimensionReport, Dimensions, Reason, Stage, StageChange};
 use crate::rules::{Dimension, ReasonCode, Rules};
 use crate::store::{CODE_CHURN, CODE_PLAIN, Merchant, NEVER, NO, Promise, PromiseKind};
 use crate::text::{Details, sentences};
@@ -134,13 +134,7 @@ impl<'a> Ctx<'a> {
     /// Visits every evidence item of relationship `rel` at time `t` (immediate items
     /// with `at ≤ t` and what each owned promise yields at `t`), and every activity
     /// marker through `activity(at, code)`.
-    fn visit(
-        &self,
-        rel: u32,
-        t: i64,
-        mut activity: impl FnMut(i64, u8),
-        mut f: impl FnMut(Seen),
-    ) {
+    fn visit(&self, rel: u32, t: i64, mut activity: impl FnMut(i64, u8), mut f: impl FnMut(Seen)) {
         for it in &self.m.rels[rel as usize].items {
             let at = it.at();
             if at > t {
@@ -201,13 +195,28 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The promise an event takes part in (for the subject id of its sentence): first
+    /// among the promises `rel` owns, else among all of the merchant's.
+    fn subject_of(&self, event: u32, rel: u32) -> u32 {
+        let is = |p: &u32| {
+            let pr = &self.m.promises[*p as usize];
+            pr.def_event == event || pr.res_event == event
+        };
+        if rel != NO
+            && let Some(&p) = self.owned(rel).iter().find(|p| is(p))
+        {
+            return p;
+        }
+        (0..self.m.promises.len() as u32).find(is).unwrap_or(NO)
+    }
+
     /// The reason sentences of an item seen at `t`.
-    fn sentences(&self, s: &Seen, t: i64) -> (String, String) {
+    fn sentences(&self, s: &Seen, t: i64, rel: u32) -> (String, String) {
         let code = code_of(s.code);
         let p = if s.promise != NO {
             s.promise
         } else {
-            self.m.event_subject[s.event as usize]
+            self.subject_of(s.event, rel)
         };
         let mut d = Details {
             param: s.param,
@@ -631,16 +640,19 @@ impl Ctx<'_> {
                     return;
                 }
                 let x = self.decay(t, s.at);
-                let (rr, ss) = ((o.fold.r[d] - r * x).max(0.0), (o.fold.s[d] - sn * x).max(0.0));
+                let (rr, ss) = (
+                    (o.fold.r[d] - r * x).max(0.0),
+                    (o.fold.s[d] - sn * x).max(0.0),
+                );
                 let p_without = (rr + o.a[d] * wp) / (rr + ss + wp);
                 let impact = w[d] * (o.p[d] - p_without) / wsum * 100.0;
                 found.push((impact, s));
             },
         );
-        self.top_reasons(found, t)
+        self.top_reasons(found, t, rel)
     }
 
-    fn top_reasons(&self, mut found: Vec<(f64, Seen)>, t: i64) -> Vec<Reason> {
+    fn top_reasons(&self, mut found: Vec<(f64, Seen)>, t: i64, rel: u32) -> Vec<Reason> {
         found.sort_by(|a, b| {
             b.0.abs()
                 .total_cmp(&a.0.abs())
@@ -651,7 +663,7 @@ impl Ctx<'_> {
         found
             .into_iter()
             .map(|(impact, s)| {
-                let (text_en, text_zh) = self.sentences(&s, t);
+                let (text_en, text_zh) = self.sentences(&s, t, rel);
                 let code = code_of(s.code);
                 Reason {
                     event: self.m.event_id(s.event).to_string(),
@@ -702,17 +714,23 @@ impl Ctx<'_> {
                 return;
             }
             let x = self.decay(at, s.at);
-            let (rr, ss) = ((o.fold.r[d] - r * x).max(0.0), (o.fold.s[d] - sn * x).max(0.0));
+            let (rr, ss) = (
+                (o.fold.r[d] - r * x).max(0.0),
+                (o.fold.s[d] - sn * x).max(0.0),
+            );
             let p_without = (rr + o.a[d] * w0) / (rr + ss + w0);
             let impact = w[d] * (o.p[d] - p_without) / wsum * 100.0;
             found.push((impact, s));
         });
-        self.top_reasons(found, at)
+        self.top_reasons(found, at, NO)
     }
 
     /// Whether relationship `rel` has any event at or before `t`.
     pub(crate) fn exists_at(&self, rel: u32, t: i64) -> bool {
-        self.m.rels[rel as usize].items.iter().any(|it| it.at() <= t)
+        self.m.rels[rel as usize]
+            .items
+            .iter()
+            .any(|it| it.at() <= t)
     }
 }
 

@@ -205,6 +205,14 @@ impl Engine {
         }
     }
 
+    /// Releases spare capacity of the state (call after a bulk load such as a rebuild;
+    /// later `add`s grow it again as needed).
+    pub fn shrink_to_fit(&mut self) {
+        for m in &mut self.merchants {
+            m.shrink_to_fit();
+        }
+    }
+
     /// Number of events added.
     pub fn len(&self) -> u64 {
         self.events
@@ -245,7 +253,12 @@ impl Engine {
 
     /// Trust of one relationship at `at`, with reasons and stage history. `None` when
     /// the relationship has no event at or before `at`.
-    pub fn relationship(&self, merchant: &str, customer: &str, at: Timestamp) -> Option<TrustReport> {
+    pub fn relationship(
+        &self,
+        merchant: &str,
+        customer: &str,
+        at: Timestamp,
+    ) -> Option<TrustReport> {
         let m = self.get(merchant)?;
         let &rel = m.customers.get(customer)?;
         let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
@@ -383,6 +396,13 @@ impl Engine {
         out
     }
 
+    /// `size_of` of the three building blocks of the state: an evidence item (one per
+    /// event of a relationship), a relationship header, a promise record.
+    pub fn layout() -> (usize, usize, usize) {
+        use std::mem::size_of;
+        (size_of::<Item>(), size_of::<Rel>(), size_of::<Promise>())
+    }
+
     /// Memory taken by the engine's state, computed from capacities.
     pub fn memory(&self) -> MemoryStats {
         use std::mem::size_of;
@@ -409,8 +429,7 @@ impl Engine {
                 + m.rels.capacity() * size_of::<Rel>()
                 + m.items.capacity() * size_of::<Item>()
                 + m.signals.capacity() * size_of::<store::Signal>()
-                + m.promises.capacity() * size_of::<Promise>()
-                + m.event_subject.capacity() * size_of::<u32>()) as u64;
+                + m.promises.capacity() * size_of::<Promise>()) as u64;
             s.state_bytes += m
                 .rels
                 .iter()
@@ -453,5 +472,17 @@ fn report(
         dimensions: dimensions(&o),
         reasons: ctx.reasons(&o, rel, t),
         stage_history: history_out(history),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_compact() {
+        // 12-byte items (time, code and parameter packed in 8 bytes + a u32 event index),
+        // a 24-byte relationship header (one Vec), 48-byte promise records.
+        assert_eq!(Engine::layout(), (12, 24, 48));
     }
 }

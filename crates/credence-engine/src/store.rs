@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use credence_events::{
-    ComplaintCategory, CompensationKind, DeliveryCondition, Event, EventBody, RefundStatus,
+    CompensationKind, ComplaintCategory, DeliveryCondition, Event, EventBody, RefundStatus,
     TicketStatus,
 };
 
@@ -23,7 +23,8 @@ pub(crate) const CODE_PLAIN: u8 = 60;
 /// Item code: a `churn` event.
 pub(crate) const CODE_CHURN: u8 = 61;
 
-/// A small, fast, non-cryptographic hasher (the FxHash mix of rustc). Keys are ids the
+/// A small, fast, non-cryptographic hasher (the FxHash mix of rustc, with a final
+/// avalanche). Keys are ids the
 /// engine owner supplies; HashDoS is not a concern for a library fed by its own store.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
@@ -71,7 +72,13 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The Fx mix leaves entropy in the high bits; hashbrown takes bucket indices
+        // from the low bits. A final avalanche (MurmurHash3's fmix64 half) spreads it,
+        // otherwise ids like `c-0000123` collide in droves.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 
@@ -197,11 +204,9 @@ impl Promise {
                 R::TicketReplyLate,
                 R::TicketReplyOverdue,
             ),
-            PromiseKind::ReviewReply => (
-                R::ReviewAnswered,
-                R::ReviewReplyLate,
-                R::ReviewUnanswered,
-            ),
+            PromiseKind::ReviewReply => {
+                (R::ReviewAnswered, R::ReviewReplyLate, R::ReviewUnanswered)
+            }
             PromiseKind::Refund => {
                 if res_known && self.res_param == 1 {
                     return Some((R::RefundRejected, self.res_at, self.res_event));
@@ -266,8 +271,6 @@ pub(crate) struct Merchant {
     /// Event ids, concatenated; `id_ends[e]` is where event `e`'s id ends.
     pub ids: String,
     pub id_ends: Vec<u32>,
-    /// Promise an event belongs to (for the subject id in reason sentences), or `NO`.
-    pub event_subject: Vec<u32>,
     /// Latest event time seen (exact).
     pub latest: Option<jiff::Timestamp>,
 }
@@ -284,7 +287,11 @@ fn earlier(at_a: i64, id_a: &str, at_b: i64, id_b: &str) -> bool {
 impl Merchant {
     pub(crate) fn event_id(&self, e: u32) -> &str {
         let e = e as usize;
-        let start = if e == 0 { 0 } else { self.id_ends[e - 1] as usize };
+        let start = if e == 0 {
+            0
+        } else {
+            self.id_ends[e - 1] as usize
+        };
         &self.ids[start..self.id_ends[e] as usize]
     }
 
@@ -292,7 +299,6 @@ impl Merchant {
         let e = self.id_ends.len() as u32;
         self.ids.push_str(id);
         self.id_ends.push(self.ids.len() as u32);
-        self.event_subject.push(NO);
         e
     }
 
@@ -397,14 +403,12 @@ impl Merchant {
                 if let Some(pb) = promised_by {
                     let p = self.promise(PromiseKind::Delivery, order);
                     self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
-                    self.event_subject[e as usize] = p;
                 }
                 (CODE_PLAIN, 0)
             }
             EventBody::Delivery { order, condition } => {
                 let p = self.promise(PromiseKind::Delivery, order);
                 self.offer_res(p, at, e, rel, 0);
-                self.event_subject[e as usize] = p;
                 match condition {
                     DeliveryCondition::Ok => (R::ProductOk as u8, 0),
                     DeliveryCondition::Damaged => (R::ProductDefect as u8, 1),
@@ -419,7 +423,6 @@ impl Merchant {
                 ..
             } => {
                 let p = self.promise(PromiseKind::Refund, order);
-                self.event_subject[e as usize] = p;
                 if let Some(pb) = promised_by {
                     self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
                 }
@@ -436,8 +439,11 @@ impl Merchant {
                 sla_minutes,
                 ..
             } => {
-                let p = self.promise(PromiseKind::Ticket, ticket);
-                self.event_subject[e as usize] = p;
+                let p = if *status == TicketStatus::Reopened {
+                    NO
+                } else {
+                    self.promise(PromiseKind::Ticket, ticket)
+                };
                 match status {
                     TicketStatus::Opened => {
                         if let Some(m) = sla_minutes {
@@ -478,9 +484,8 @@ impl Merchant {
                 if *rating <= rules.review_reply_max_rating {
                     let p = self.promise(PromiseKind::ReviewReply, &ev.id);
                     self.offer_def(p, at, at + rules.reply_window_ms, e, rel, *rating);
-                    self.event_subject[e as usize] = p;
-                } else if let Some(&p) = self.subjects[kind_index(PromiseKind::ReviewReply)]
-                    .get(ev.id.as_str())
+                } else if let Some(&p) =
+                    self.subjects[kind_index(PromiseKind::ReviewReply)].get(ev.id.as_str())
                 {
                     // A reply arrived first: record that the review makes no promise.
                     self.offer_def(p, at, NEVER, e, rel, *rating);
@@ -490,7 +495,6 @@ impl Merchant {
             EventBody::ReviewReply { review, .. } => {
                 let p = self.promise(PromiseKind::ReviewReply, review);
                 self.offer_res(p, at, e, rel, 0);
-                self.event_subject[e as usize] = p;
                 (CODE_PLAIN, 0)
             }
             EventBody::Survey { metric, score, .. } => {
@@ -526,11 +530,31 @@ impl Merchant {
             | EventBody::SiteSignals { .. }
             | EventBody::Custom { .. } => (CODE_PLAIN, 0),
         };
-        self.rels[rel as usize].items.push(Item::new(at, code, param, e));
+        self.rels[rel as usize]
+            .items
+            .push(Item::new(at, code, param, e));
+    }
+
+    /// Releases spare capacity (after a bulk load).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        for r in &mut self.rels {
+            r.items.shrink_to_fit();
+        }
+        self.rels.shrink_to_fit();
+        self.customers.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.signals.shrink_to_fit();
+        self.promises.shrink_to_fit();
+        for m in &mut self.subjects {
+            m.shrink_to_fit();
+        }
+        self.ids.shrink_to_fit();
+        self.id_ends.shrink_to_fit();
     }
 
     /// Merges `other` (the same merchant, a disjoint set of events) into `self`.
     pub(crate) fn merge(&mut self, other: Merchant) {
+        // (The promise index mapping is only needed while combining records.)
         let off = self.id_ends.len() as u32;
         let shift = |e: u32| if e == NO { NO } else { e + off };
         // Events.
@@ -539,7 +563,6 @@ impl Merchant {
         self.id_ends
             .extend(other.id_ends.iter().map(|&end| end + base));
         // Promises: combine by subject key, remember the index mapping.
-        let mut pmap = vec![NO; other.promises.len()];
         let mut rmap = vec![NO; other.rels.len()];
         for (customer, &r) in &other.customers {
             rmap[r as usize] = self.rel(customer);
@@ -551,7 +574,6 @@ impl Merchant {
                 let kind = op.kind;
                 debug_assert_eq!(kind_index(kind), k);
                 let sp = self.promise(kind, key);
-                pmap[p as usize] = sp;
                 if op.def_event != NO {
                     self.offer_def(
                         sp,
@@ -573,12 +595,6 @@ impl Merchant {
                 }
             }
         }
-        self.event_subject.extend(
-            other
-                .event_subject
-                .iter()
-                .map(|&p| if p == NO { NO } else { pmap[p as usize] }),
-        );
         for (r, rel) in other.rels.into_iter().enumerate() {
             let target = &mut self.rels[rmap[r] as usize].items;
             target.extend(

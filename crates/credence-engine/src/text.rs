@@ -94,6 +94,11 @@ pub(crate) fn sentences(code: ReasonCode, d: Details<'_>) -> (String, String) {
                     format!("Ticket {s} was closed without a solution"),
                     format!("工单 {s} 未解决即被关闭"),
                 )
+            } else if d.subject.is_none() {
+                (
+                    "A ticket was reopened: the problem came back".to_string(),
+                    "一个工单被重新打开，问题未解决".to_string(),
+                )
             } else {
                 (
                     format!("Ticket {s} was reopened: the problem came back"),
@@ -138,20 +143,21 @@ pub(crate) fn sentences(code: ReasonCode, d: Details<'_>) -> (String, String) {
                 format!("关于{zh}的投诉（严重程度 {p}/3）"),
             )
         }
-        R::Review => (
-            format!("{p}-star review"),
-            format!("{p} 星评价"),
-        ),
+        R::Review => (format!("{p}-star review"), format!("{p} 星评价")),
         R::ReviewAnswered => (
             format!("The merchant answered the {stars}-star review within {win_en}"),
             format!("商家在 {win_zh}内回复了 {stars} 星差评"),
         ),
         R::ReviewReplyLate => (
-            format!("The merchant answered the {stars}-star review {late_en} after the {win_en} reply window"),
+            format!(
+                "The merchant answered the {stars}-star review {late_en} after the {win_en} reply window"
+            ),
             format!("商家回复 {stars} 星差评比 {win_zh}时限晚了 {late_zh}"),
         ),
         R::ReviewUnanswered => (
-            format!("The {stars}-star review is unanswered {late_en} past the {win_en} reply window"),
+            format!(
+                "The {stars}-star review is unanswered {late_en} past the {win_en} reply window"
+            ),
             format!("{stars} 星差评超过 {win_zh}回复时限 {late_zh}，仍未得到回复"),
         ),
         R::SurveyNps => (
@@ -208,7 +214,10 @@ mod tests {
                 ..Details::default()
             },
         );
-        assert_eq!(en, "Delivery of order o-1 arrived 14 h after the promised time");
+        assert_eq!(
+            en,
+            "Delivery of order o-1 arrived 14 h after the promised time"
+        );
         assert_eq!(zh, "订单 o-1 比承诺时间晚 14 小时送达");
     }
 

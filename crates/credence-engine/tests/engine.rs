@@ -2,10 +2,12 @@
 //! the laws (monotonicity, decay, order independence, merge) as properties, and
 //! scenarios built by hand.
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use credence_engine::{Engine, ReasonCode, Rules, Stage, TrustReport};
 use credence_events::{
-    ComplaintCategory, DeliveryCondition, Event, EventBody, SiteSignal, SurveyMetric,
-    TicketStatus,
+    ComplaintCategory, DeliveryCondition, Event, EventBody, SiteSignal, SurveyMetric, TicketStatus,
 };
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -118,7 +120,13 @@ fn kept_delivery_hand_computed() {
     //   impact(product_ok) = .25·(.6 − .5)·100 = 2.5 points
     let events = [
         ev("e1", "m", Some("c"), 0.0, order("o-1", Some(2.0))),
-        ev("e2", "m", Some("c"), 1.0, delivery("o-1", DeliveryCondition::Ok)),
+        ev(
+            "e2",
+            "m",
+            Some("c"),
+            1.0,
+            delivery("o-1", DeliveryCondition::Ok),
+        ),
     ];
     let e = engine(&events);
     let r = e.relationship("m", "c", ts(1.0)).unwrap();
@@ -225,7 +233,13 @@ fn overdue_order_lowers_integrity_until_delivered_then_late_replaces_it() {
     );
     // Delivered on day 4 (2 days late): the late item, dated at the deadline, replaces
     // the overdue one; evaluated on day 4, S = 2^(−2/180).
-    events.push(ev("e2", "m", Some("c"), 4.0, delivery("o-1", DeliveryCondition::Ok)));
+    events.push(ev(
+        "e2",
+        "m",
+        Some("c"),
+        4.0,
+        delivery("o-1", DeliveryCondition::Ok),
+    ));
     let e = engine(&events);
     let late = e.relationship("m", "c", ts(4.0)).unwrap();
     let s = (-2.0f64 / 180.0).exp2();
@@ -238,7 +252,10 @@ fn overdue_order_lowers_integrity_until_delivered_then_late_replaces_it() {
         .iter()
         .find(|r| r.reason == ReasonCode::DeliveryLate)
         .unwrap();
-    assert_eq!(l.text_en, "Delivery of order o-1 arrived 2 days after the promised time");
+    assert_eq!(
+        l.text_en,
+        "Delivery of order o-1 arrived 2 days after the promised time"
+    );
     assert_eq!(l.text_zh, "订单 o-1 比承诺时间晚 2 天送达");
     // Evaluated on day 3 with the delivery known to come later: still overdue.
     let mid = e.relationship("m", "c", ts(3.0)).unwrap();
@@ -252,15 +269,29 @@ fn overdue_order_lowers_integrity_until_delivered_then_late_replaces_it() {
 fn delivery_before_order_links_the_same() {
     let a = [
         ev("e1", "m", Some("c"), 0.0, order("o-1", Some(1.0))),
-        ev("e2", "m", Some("c"), 1.5, delivery("o-1", DeliveryCondition::Damaged)),
+        ev(
+            "e2",
+            "m",
+            Some("c"),
+            1.5,
+            delivery("o-1", DeliveryCondition::Damaged),
+        ),
     ];
     let b = [a[1].clone(), a[0].clone()];
     let ra = engine(&a).relationship("m", "c", ts(2.0)).unwrap();
     let rb = engine(&b).relationship("m", "c", ts(2.0)).unwrap();
     assert_eq!(ra, rb);
-    assert!(ra.reasons.iter().any(|r| r.reason == ReasonCode::DeliveryLate));
-    assert!(ra.reasons.iter().any(|r| r.reason == ReasonCode::ProductDefect
-        && r.text_en == "Order o-1 arrived damaged"));
+    assert!(
+        ra.reasons
+            .iter()
+            .any(|r| r.reason == ReasonCode::DeliveryLate)
+    );
+    assert!(
+        ra.reasons
+            .iter()
+            .any(|r| r.reason == ReasonCode::ProductDefect
+                && r.text_en == "Order o-1 arrived damaged")
+    );
     // A delivery whose order never arrived is a dangling reference.
     let only = engine(&a[1..]);
     assert_eq!(only.dangling("m")[0].id, "o-1");
@@ -272,9 +303,27 @@ fn ticket_sla_and_custom_types() {
     // Ticket opened with a 60-minute SLA, first reply after 30 min, then resolved.
     let h = 1.0 / 24.0;
     let events = [
-        ev("t1", "m", Some("c"), 0.0, ticket("T", TicketStatus::Opened, Some(60))),
-        ev("t2", "m", Some("c"), 0.5 * h, ticket("T", TicketStatus::Replied, None)),
-        ev("t3", "m", Some("c"), 3.0 * h, ticket("T", TicketStatus::Resolved, None)),
+        ev(
+            "t1",
+            "m",
+            Some("c"),
+            0.0,
+            ticket("T", TicketStatus::Opened, Some(60)),
+        ),
+        ev(
+            "t2",
+            "m",
+            Some("c"),
+            0.5 * h,
+            ticket("T", TicketStatus::Replied, None),
+        ),
+        ev(
+            "t3",
+            "m",
+            Some("c"),
+            3.0 * h,
+            ticket("T", TicketStatus::Resolved, None),
+        ),
         ev(
             "x",
             "m",
@@ -295,14 +344,27 @@ fn ticket_sla_and_custom_types() {
         .iter()
         .find(|x| x.reason == ReasonCode::TicketResponsive)
         .unwrap();
-    assert_eq!(resp.text_en, "Ticket T got a first reply within its 60 min response promise");
+    assert_eq!(
+        resp.text_en,
+        "Ticket T got a first reply within its 60 min response promise"
+    );
     // The custom event changes nothing.
-    let without = engine(&events[..3]).relationship("m", "c", ts(0.2)).unwrap();
+    let without = engine(&events[..3])
+        .relationship("m", "c", ts(0.2))
+        .unwrap();
     assert_eq!(r, without);
     // No reply 2 h after opening a second ticket: overdue at evaluation time.
     let mut ev2 = events.to_vec();
-    ev2.push(ev("t4", "m", Some("c"), 1.0, ticket("U", TicketStatus::Opened, Some(60))));
-    let r = engine(&ev2).relationship("m", "c", ts(1.0 + 2.0 * h)).unwrap();
+    ev2.push(ev(
+        "t4",
+        "m",
+        Some("c"),
+        1.0,
+        ticket("U", TicketStatus::Opened, Some(60)),
+    ));
+    let r = engine(&ev2)
+        .relationship("m", "c", ts(1.0 + 2.0 * h))
+        .unwrap();
     let over = r
         .reasons
         .iter()
@@ -316,7 +378,13 @@ fn ticket_sla_and_custom_types() {
 fn json_shape() {
     let events = [
         ev("e1", "m", Some("c"), 0.0, order("o-1", Some(2.0))),
-        ev("e2", "m", Some("c"), 1.0, delivery("o-1", DeliveryCondition::Ok)),
+        ev(
+            "e2",
+            "m",
+            Some("c"),
+            1.0,
+            delivery("o-1", DeliveryCondition::Ok),
+        ),
     ];
     let e = engine(&events);
     let r = e.relationship("m", "c", ts(1.0)).unwrap().rounded();
@@ -343,11 +411,24 @@ fn json_shape() {
     let dim = v["dimensions"]["ability"].as_object().unwrap();
     let mut dk: Vec<&str> = dim.keys().map(|k| k.as_str()).collect();
     dk.sort();
-    assert_eq!(dk, ["base_rate", "belief", "disbelief", "score", "uncertainty"]);
+    assert_eq!(
+        dk,
+        ["base_rate", "belief", "disbelief", "score", "uncertainty"]
+    );
     let reason = v["reasons"][0].as_object().unwrap();
     let mut rk: Vec<&str> = reason.keys().map(|k| k.as_str()).collect();
     rk.sort();
-    assert_eq!(rk, ["dimension", "event", "impact", "reason", "text_en", "text_zh"]);
+    assert_eq!(
+        rk,
+        [
+            "dimension",
+            "event",
+            "impact",
+            "reason",
+            "text_en",
+            "text_zh"
+        ]
+    );
     assert_eq!(v["reasons"][0]["reason"], "delivery_kept");
     assert_eq!(v["reasons"][0]["dimension"], "integrity");
     assert_eq!(v["stage_history"][0]["stage"], "initial");
@@ -385,19 +466,60 @@ fn kept_promises_and_good_reviews_beat_broken_promises_and_complaints() {
     for k in 0..6 {
         let d = 20.0 * f64::from(k);
         let (og, ob) = (format!("g{k}"), format!("b{k}"));
-        events.push(ev(&format!("g-o{k}"), "m", Some("good"), d, order(&og, Some(d + 3.0))));
-        events.push(ev(&format!("g-d{k}"), "m", Some("good"), d + 2.0, delivery(&og, DeliveryCondition::Ok)));
-        events.push(ev(&format!("g-r{k}"), "m", Some("good"), d + 4.0, review(5)));
-        events.push(ev(&format!("b-o{k}"), "m", Some("bad"), d, order(&ob, Some(d + 3.0))));
-        events.push(ev(&format!("b-d{k}"), "m", Some("bad"), d + 6.0, delivery(&ob, DeliveryCondition::Damaged)));
-        events.push(ev(&format!("b-c{k}"), "m", Some("bad"), d + 7.0, complaint(ComplaintCategory::Delivery, 2)));
+        events.push(ev(
+            &format!("g-o{k}"),
+            "m",
+            Some("good"),
+            d,
+            order(&og, Some(d + 3.0)),
+        ));
+        events.push(ev(
+            &format!("g-d{k}"),
+            "m",
+            Some("good"),
+            d + 2.0,
+            delivery(&og, DeliveryCondition::Ok),
+        ));
+        events.push(ev(
+            &format!("g-r{k}"),
+            "m",
+            Some("good"),
+            d + 4.0,
+            review(5),
+        ));
+        events.push(ev(
+            &format!("b-o{k}"),
+            "m",
+            Some("bad"),
+            d,
+            order(&ob, Some(d + 3.0)),
+        ));
+        events.push(ev(
+            &format!("b-d{k}"),
+            "m",
+            Some("bad"),
+            d + 6.0,
+            delivery(&ob, DeliveryCondition::Damaged),
+        ));
+        events.push(ev(
+            &format!("b-c{k}"),
+            "m",
+            Some("bad"),
+            d + 7.0,
+            complaint(ComplaintCategory::Delivery, 2),
+        ));
         events.push(ev(&format!("b-r{k}"), "m", Some("bad"), d + 8.0, review(1)));
     }
     let e = engine(&events);
     let at = e.latest_event_time("m").unwrap();
     let good = e.relationship("m", "good", at).unwrap();
     let bad = e.relationship("m", "bad", at).unwrap();
-    assert!(good.score > bad.score + 30.0, "{} vs {}", good.score, bad.score);
+    assert!(
+        good.score > bad.score + 30.0,
+        "{} vs {}",
+        good.score,
+        bad.score
+    );
     assert!(good.dimensions.integrity.score > 75.0);
     assert!(bad.dimensions.integrity.score < 30.0);
     assert_eq!(bad.stage, Some(Stage::AtRisk));
@@ -411,9 +533,27 @@ fn served_well_monthly_with_nps_reaches_committed_within_a_year() {
     for k in 0..12 {
         let d = 30.0 * f64::from(k);
         let o = format!("o{k}");
-        events.push(ev(&format!("o{k}"), "m", Some("c"), d, order(&o, Some(d + 3.0))));
-        events.push(ev(&format!("d{k}"), "m", Some("c"), d + 2.0, delivery(&o, DeliveryCondition::Ok)));
-        events.push(ev(&format!("n{k}"), "m", Some("c"), d + 5.0, survey(SurveyMetric::Nps, 9 + (k % 2) as u8)));
+        events.push(ev(
+            &format!("o{k}"),
+            "m",
+            Some("c"),
+            d,
+            order(&o, Some(d + 3.0)),
+        ));
+        events.push(ev(
+            &format!("d{k}"),
+            "m",
+            Some("c"),
+            d + 2.0,
+            delivery(&o, DeliveryCondition::Ok),
+        ));
+        events.push(ev(
+            &format!("n{k}"),
+            "m",
+            Some("c"),
+            d + 5.0,
+            survey(SurveyMetric::Nps, 9 + (k % 2) as u8),
+        ));
     }
     let e = engine(&events);
     let r = e.relationship("m", "c", ts(335.0)).unwrap();
@@ -428,8 +568,15 @@ fn served_well_monthly_with_nps_reaches_committed_within_a_year() {
     // may step back to developing between orders as evidence decays (no hysteresis in
     // v1), but it is never at risk or ended.
     let stages: Vec<Stage> = r.stage_history.iter().map(|s| s.stage).collect();
-    assert_eq!(&stages[..3], &[Stage::Initial, Stage::Developing, Stage::Committed]);
-    assert!(stages.iter().all(|s| !matches!(s, Stage::AtRisk | Stage::Ended)));
+    assert_eq!(
+        &stages[..3],
+        &[Stage::Initial, Stage::Developing, Stage::Committed]
+    );
+    assert!(
+        stages
+            .iter()
+            .all(|s| !matches!(s, Stage::AtRisk | Stage::Ended))
+    );
 }
 
 #[test]
@@ -438,7 +585,13 @@ fn churned_and_silent_customers_are_ended() {
         ev("a1", "m", Some("a"), 0.0, review(4)),
         ev("a2", "m", Some("a"), 1.0, review(4)),
         ev("a3", "m", Some("a"), 2.0, review(4)),
-        ev("a4", "m", Some("a"), 10.0, EventBody::Churn { reason: None }),
+        ev(
+            "a4",
+            "m",
+            Some("a"),
+            10.0,
+            EventBody::Churn { reason: None },
+        ),
         ev("b1", "m", Some("b"), 0.0, review(4)),
         ev("c1", "m", Some("c"), 400.0, review(4)),
     ];
@@ -464,18 +617,47 @@ fn new_customer_of_reputable_merchant_starts_higher() {
         let c = format!("c{k}");
         let d = f64::from(k);
         let o = format!("o{k}");
-        events.push(ev(&format!("o{k}"), "good-shop", Some(&c), d, order(&o, Some(d + 3.0))));
-        events.push(ev(&format!("d{k}"), "good-shop", Some(&c), d + 1.0, delivery(&o, DeliveryCondition::Ok)));
-        events.push(ev(&format!("r{k}"), "good-shop", Some(&c), d + 2.0, review(5)));
+        events.push(ev(
+            &format!("o{k}"),
+            "good-shop",
+            Some(&c),
+            d,
+            order(&o, Some(d + 3.0)),
+        ));
+        events.push(ev(
+            &format!("d{k}"),
+            "good-shop",
+            Some(&c),
+            d + 1.0,
+            delivery(&o, DeliveryCondition::Ok),
+        ));
+        events.push(ev(
+            &format!("r{k}"),
+            "good-shop",
+            Some(&c),
+            d + 2.0,
+            review(5),
+        ));
     }
-    events.push(ev("na", "good-shop", Some("newbie"), 50.0, order("x", None)));
+    events.push(ev(
+        "na",
+        "good-shop",
+        Some("newbie"),
+        50.0,
+        order("x", None),
+    ));
     events.push(ev("nb", "new-shop", Some("newbie"), 50.0, order("x", None)));
     let e = engine(&events);
     let a = e.relationship("good-shop", "newbie", ts(50.0)).unwrap();
     let b = e.relationship("new-shop", "newbie", ts(50.0)).unwrap();
     // new-shop: a0 = 0.5 + 0.2·(2 − 6)/8 = 0.4, no history → T = 40.
     assert_close(b.score, 40.0);
-    assert!(a.score > 70.0 && a.score > b.score + 25.0, "{} vs {}", a.score, b.score);
+    assert!(
+        a.score > 70.0 && a.score > b.score + 25.0,
+        "{} vs {}",
+        a.score,
+        b.score
+    );
     assert_eq!(a.stage, Some(Stage::Initial));
     assert_close(e.initial_trust("new-shop", ts(50.0)), 40.0);
     assert!(e.initial_trust("good-shop", ts(50.0)) > 70.0);
@@ -493,7 +675,11 @@ fn sig(r: &TrustReport) -> Vec<f64> {
     ] {
         v.extend([d.score, d.belief, d.disbelief, d.uncertainty, d.base_rate]);
     }
-    let mut reasons: Vec<_> = r.reasons.iter().map(|x| (x.event.clone(), x.reason, x.impact)).collect();
+    let mut reasons: Vec<_> = r
+        .reasons
+        .iter()
+        .map(|x| (x.event.clone(), x.reason, x.impact))
+        .collect();
     reasons.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     v.extend(reasons.iter().map(|x| x.2));
     v
@@ -503,8 +689,14 @@ fn same(a: &TrustReport, b: &TrustReport) -> Result<(), TestCaseError> {
     prop_assert_eq!(a.stage, b.stage);
     prop_assert_eq!(&a.stage_history, &b.stage_history);
     let (mut ra, mut rb): (Vec<_>, Vec<_>) = (
-        a.reasons.iter().map(|x| (x.event.clone(), x.reason, x.text_en.clone())).collect(),
-        b.reasons.iter().map(|x| (x.event.clone(), x.reason, x.text_en.clone())).collect(),
+        a.reasons
+            .iter()
+            .map(|x| (x.event.clone(), x.reason, x.text_en.clone()))
+            .collect(),
+        b.reasons
+            .iter()
+            .map(|x| (x.event.clone(), x.reason, x.text_en.clone()))
+            .collect(),
     );
     ra.sort();
     rb.sort();
@@ -530,7 +722,14 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
                 let o = format!("o{c}-{k}");
                 let t = format!("t{c}-{k}");
                 let body = match kind {
-                    0 => order(&o, if p % 3 == 0 { None } else { Some(day + f64::from(p) / 2.0) }),
+                    0 => order(
+                        &o,
+                        if p % 3 == 0 {
+                            None
+                        } else {
+                            Some(day + f64::from(p) / 2.0)
+                        },
+                    ),
                     1 => delivery(&o, DeliveryCondition::ALL[(p % 4) as usize]),
                     2 => review(1 + p % 5),
                     3 => survey(SurveyMetric::Nps, p),
@@ -541,7 +740,11 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
                     8 => EventBody::Refund {
                         order: o,
                         status: credence_events::RefundStatus::ALL[(p % 3) as usize],
-                        promised_by: if p % 2 == 0 { Some(ts(day + 2.0)) } else { None },
+                        promised_by: if p % 2 == 0 {
+                            Some(ts(day + 2.0))
+                        } else {
+                            None
+                        },
                         reason: None,
                     },
                     9 => EventBody::ReviewReply {
@@ -554,7 +757,9 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
                         order: None,
                         ticket: None,
                     },
-                    11 => EventBody::Referral { referred: "x".into() },
+                    11 => EventBody::Referral {
+                        referred: "x".into(),
+                    },
                     12 => EventBody::Engagement { action: None },
                     13 => EventBody::Churn { reason: None },
                     14 => survey(SurveyMetric::Csat, 1 + p % 5),
@@ -563,7 +768,11 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
                         kept: p % 2 == 0,
                     },
                 };
-                let customer = if kind == 15 && c == 0 { None } else { Some(cust.as_str()) };
+                let customer = if kind == 15 && c == 0 {
+                    None
+                } else {
+                    Some(cust.as_str())
+                };
                 ev(&format!("e{i}"), "m", customer, day, body)
             })
             .chain(std::iter::once(ev("sig", "m", None, 100.0, signals(5, 2))))
