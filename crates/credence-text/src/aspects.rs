@@ -12,16 +12,24 @@
 //!    as tokens too, so one pass serves both languages and mixed text.
 //! 2. Tokens are grouped into clauses: a clause ends at sentence or clause punctuation
 //!    (`，,。.！!？?；;：:、…~` and newlines) and before a contrast word
-//!    (但/但是/可是/不过/然而/只是/却, but/however/although/though/yet/except/whereas).
+//!    (但/但是/可是/不过/然而/只是/却/就是/只不过, but/however/although/though/yet/
+//!    except/whereas).
 //! 3. In each clause, aspect keywords are looked up in the hand-curated lexicons
 //!    ([`ZH_ASPECT_WORDS`], [`EN_ASPECT_WORDS`]; English phrases of up to three words,
-//!    Chinese words also as the concatenation of up to three tokens). The first mention
-//!    of each aspect in a clause is kept; its `span` is the keyword's character range.
-//! 4. Polarity of the clause: polarity cue words ([`ZH_CUES`], [`EN_CUES`]: late / 慢 /
-//!    晚到 negative, on time / 准时 / 便宜 positive, …) decide when present, flipped by a
-//!    negation in the two (Chinese) or three (English) tokens before them ("没有晚到",
-//!    "not late"); otherwise the trained sentiment model scores the clause text, and a
-//!    clause it finds neutral (P(positive) within 0.35–0.65) yields no mention.
+//!    Chinese words also as the concatenation of up to three tokens). A Chinese token
+//!    that is not in the lexicon is scanned inside ("速度慢" → 速度 + 慢: keys of two or
+//!    more characters anywhere, one-character keys right after a key). The first
+//!    mention of each aspect in a clause is kept; its `span` is the keyword's character
+//!    range.
+//! 4. Polarity: the clause is extended over the following clauses that name no aspect
+//!    and do not start with a contrast word ("印刷是彩色的，也很好"). Polarity cue words
+//!    ([`ZH_CUES`], [`EN_CUES`]: late / 慢 / 晚到 negative, on time / 准时 / 便宜
+//!    positive, …) decide when present, flipped by a negation in the two (Chinese) or
+//!    three (English) tokens before them ("没有晚到", "not late"); otherwise the trained
+//!    sentiment model scores the extended clause, and a clause it finds neutral
+//!    (P(positive) strictly between [`NEUTRAL`] and 1 − [`NEUTRAL`]) yields no mention.
+//!    `privacy` mentions without a cue are negative unless P(positive) ≥ 0.8 (privacy
+//!    comes up in complaints).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -615,6 +623,9 @@ struct Word<'a> {
     byte_end: usize,
 }
 
+/// An aspect found in a clause: aspect, keyword char start, keyword char end.
+type Found = (Aspect, usize, usize);
+
 /// What a lexicon key means: an aspect keyword, a polarity cue, or both.
 #[derive(Debug, Clone, Copy, Default)]
 struct Entry {
@@ -626,6 +637,9 @@ struct Entry {
 pub struct AspectExtractor {
     jieba: Jieba,
     lexicon: HashMap<String, Entry>,
+    /// `first[c]`: some lexicon key starts with the BMP character `c` (a cheap filter in
+    /// front of the hash lookups).
+    first: Vec<bool>,
 }
 
 impl std::fmt::Debug for AspectExtractor {
@@ -667,7 +681,17 @@ impl AspectExtractor {
         for (w, p) in ZH_CUES.iter().chain(EN_CUES) {
             lexicon.entry((*w).to_string()).or_default().cue = *p;
         }
-        AspectExtractor { jieba, lexicon }
+        let mut first = vec![false; 0x10000];
+        for k in lexicon.keys() {
+            if let Some(c) = k.chars().next().filter(|c| (*c as u32) < 0x10000) {
+                first[c as usize] = true;
+            }
+        }
+        AspectExtractor {
+            jieba,
+            lexicon,
+            first,
+        }
     }
 
     /// Segment `text` with jieba into tokens (word, character start, character end).
@@ -724,12 +748,19 @@ impl AspectExtractor {
         (words, bounds, contrasts)
     }
 
+    fn starts_key(&self, c: Option<char>) -> bool {
+        c.is_some_and(|c| self.first.get(c as usize).copied().unwrap_or(true))
+    }
+
     /// Lexicon entries inside one Chinese token that is not itself in the lexicon
     /// ("速度慢" → 速度 + 慢): keys of two or more characters anywhere, one-character
     /// keys only right after a matched key. A cue preceded in the token by 不/没/无/未
     /// is negated. Returns (entry, negated, char start, char end).
     fn inside(&self, w: &Word<'_>, out: &mut Vec<(Entry, bool, usize, usize)>) {
         out.clear();
+        if w.text.len() < 6 || !w.text.chars().all(crate::lang::is_han) {
+            return; // fewer than two Han characters, or not Chinese
+        }
         let idx: Vec<usize> = w
             .text
             .char_indices()
@@ -737,13 +768,11 @@ impl AspectExtractor {
             .chain(std::iter::once(w.text.len()))
             .collect();
         let n = idx.len() - 1;
-        if n < 2 || !w.text.chars().all(crate::lang::is_han) {
-            return;
-        }
         let (mut i, mut after_key) = (0, false);
         while i < n {
             let mut hit = None;
-            for len in (1..=4usize.min(n - i)).rev() {
+            let candidate = self.starts_key(w.text[idx[i]..].chars().next());
+            for len in (1..=4usize.min(n - i)).rev().filter(|_| candidate) {
                 if len == n || (len == 1 && !after_key) {
                     continue;
                 }
@@ -770,6 +799,9 @@ impl AspectExtractor {
 
     /// Longest lexicon entry (up to three words) starting at word `i` of `words`.
     fn lookup(&self, words: &[Word<'_>], i: usize, buf: &mut String) -> Option<(Entry, usize)> {
+        if !self.starts_key(words[i].text.chars().next()) {
+            return None;
+        }
         for n in (1..=3usize).rev() {
             if i + n > words.len() {
                 continue;
@@ -814,31 +846,28 @@ impl AspectExtractor {
         let mut buf = String::new();
         let mut inner = Vec::new();
         // pass 1: aspects and cue sum of every clause
-        let mut clauses: Vec<(Vec<(Aspect, usize, usize)>, i32)> = Vec::with_capacity(bounds.len());
+        let mut clauses: Vec<(Vec<Found>, i32)> = Vec::with_capacity(bounds.len());
         for w in bounds.windows(2) {
             let clause = &words[w[0]..w[1]];
-            let mut found: Vec<(Aspect, usize, usize)> = Vec::new();
+            let mut found: Vec<Found> = Vec::new();
             let mut cue_sum = 0i32;
-            let mut add = |e: Entry,
-                           negated: bool,
-                           s: usize,
-                           end: usize,
-                           found: &mut Vec<(Aspect, usize, usize)>| {
-                if let Some(a) = e.aspect
-                    && !found.iter().any(|f| f.0 == a)
-                {
-                    found.push((a, s, end));
-                }
-                if e.cue != 0 {
-                    cue_sum += i32::from(if negated { -e.cue } else { e.cue });
-                }
-            };
+            let mut add =
+                |e: Entry, negated: bool, s: usize, end: usize, found: &mut Vec<Found>| {
+                    if let Some(a) = e.aspect
+                        && !found.iter().any(|f| f.0 == a)
+                    {
+                        found.push((a, s, end));
+                    }
+                    if e.cue != 0 {
+                        cue_sum += i32::from(if negated { -e.cue } else { e.cue });
+                    }
+                };
             let mut i = 0;
             while i < clause.len() {
                 if let Some((e, n)) = self.lookup(clause, i, &mut buf) {
                     add(
                         e,
-                        Self::negated(clause, i),
+                        e.cue != 0 && Self::negated(clause, i),
                         clause[i].start,
                         clause[i + n - 1].end,
                         &mut found,
@@ -847,7 +876,7 @@ impl AspectExtractor {
                     continue;
                 }
                 self.inside(&clause[i], &mut inner);
-                let outer_negated = Self::negated(clause, i);
+                let outer_negated = !inner.is_empty() && Self::negated(clause, i);
                 for (e, negated, s, end) in inner.drain(..) {
                     add(e, negated ^ outer_negated, s, end, &mut found);
                 }
