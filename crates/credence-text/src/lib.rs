@@ -178,6 +178,88 @@ impl Analyzer {
     }
 }
 
+impl Analyzer {
+    /// Analyse every line of `input` (one text per line, `\r\n` or `\n`) and write one
+    /// line per input line, in order, to `output`: the JSON of [`Analysis`] when `json`,
+    /// else the human form of its `Display`. Returns the number of lines. This is the
+    /// body of `credence text [--json] [FILE]`; a broken pipe comes back as the
+    /// `io::Error` (`ErrorKind::BrokenPipe`) for the caller to treat as a normal end.
+    pub fn analyze_lines<R: std::io::BufRead, W: std::io::Write>(
+        &self,
+        input: R,
+        mut output: W,
+        json: bool,
+    ) -> std::io::Result<usize> {
+        let mut n = 0;
+        for line in input.lines() {
+            let line = line?;
+            let a = self.analyze(line.strip_suffix('\r').unwrap_or(&line));
+            if json {
+                serde_json::to_writer(&mut output, &a)?;
+                output.write_all(b"\n")?;
+            } else {
+                writeln!(output, "{a}")?;
+            }
+            n += 1;
+        }
+        output.flush()?;
+        Ok(n)
+    }
+}
+
+impl Analysis {
+    /// The text a mention's polarity was read from (its clause, extended over the
+    /// aspect-less clauses after it): the snippet to quote in a reason.
+    pub fn snippet(&self, mention: &AspectMention) -> &str {
+        char_slice(&self.text, mention.clause)
+    }
+
+    /// The keyword of a mention, as written in the text.
+    pub fn keyword(&self, mention: &AspectMention) -> &str {
+        char_slice(&self.text, mention.span)
+    }
+}
+
+fn char_slice(text: &str, [start, end]: [usize; 2]) -> &str {
+    let mut idx = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()));
+    let b0 = idx.nth(start).unwrap_or(text.len());
+    let b1 = if end > start {
+        idx.nth(end - start - 1).unwrap_or(text.len())
+    } else {
+        b0
+    };
+    &text[b0..b1]
+}
+
+/// Human form: `positive 0.93 zh  product_quality+ delivery-  | text`.
+impl std::fmt::Display for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = if self.sentiment.is_positive() {
+            "positive"
+        } else {
+            "negative"
+        };
+        write!(
+            f,
+            "{label} {:.2} {:<5}",
+            self.sentiment.score,
+            self.lang.as_str()
+        )?;
+        for m in &self.aspects {
+            let sign = if m.polarity == Polarity::Positive {
+                '+'
+            } else {
+                '-'
+            };
+            write!(f, " {}{sign}", m.aspect.as_str())?;
+        }
+        write!(f, "  | {}", self.text)
+    }
+}
+
 fn shared() -> &'static Analyzer {
     static SHARED: OnceLock<Analyzer> = OnceLock::new();
     SHARED.get_or_init(|| {
@@ -219,6 +301,42 @@ mod tests {
         );
         assert_eq!(a.aspects[0].span, [0, 2]);
         assert_eq!(a.aspects[1].span, [7, 9]);
+    }
+
+    #[test]
+    fn snippets_and_keywords_are_char_ranges() {
+        let a = analyze("茶叶不错，但是晚到了一天");
+        assert_eq!(a.keyword(&a.aspects[0]), "茶叶");
+        assert_eq!(a.snippet(&a.aspects[0]), "茶叶不错");
+        assert_eq!(a.keyword(&a.aspects[1]), "晚到");
+        assert_eq!(a.snippet(&a.aspects[1]), "晚到了一天");
+        assert_eq!(char_slice("abc", [1, 1]), "");
+        assert_eq!(char_slice("abc", [1, 3]), "bc");
+    }
+
+    #[test]
+    fn analyze_lines_keeps_order_and_count() {
+        let analyzer = shared();
+        let input = "茶叶不错，但是晚到了一天\r\n\nThe tea was great\n";
+        let mut out = Vec::new();
+        let n = analyzer
+            .analyze_lines(input.as_bytes(), &mut out, true)
+            .unwrap_or(0);
+        assert_eq!(n, 3);
+        let text = String::from_utf8(out).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with(r#"{"text":"茶叶不错，但是晚到了一天","lang":"zh""#));
+        assert!(lines[1].starts_with(r#"{"text":"","lang":"en""#));
+        let mut human = Vec::new();
+        analyzer
+            .analyze_lines("茶叶不错，但是晚到了一天".as_bytes(), &mut human, false)
+            .unwrap_or(0);
+        let human = String::from_utf8(human).unwrap_or_default();
+        assert!(
+            human.contains("zh") && human.contains("product_quality+ delivery-"),
+            "{human}"
+        );
     }
 
     #[test]
