@@ -91,6 +91,9 @@ enum Command {
     /// A merchant's reputation: all its evidence, the trust a new customer starts with,
     /// and how many customers are in each stage.
     Merchant(commands::trust::MerchantArgs),
+    /// Recompute trust for the whole store: replay every event through the engine,
+    /// evaluate every relationship, and report per merchant and how long it took.
+    Rebuild(commands::rebuild::RebuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => commands::demo::run(g, args),
         Command::Trust(args) => commands::trust::run_trust(g, args),
         Command::Merchant(args) => commands::trust::run_merchant(g, args),
+        Command::Rebuild(args) => commands::rebuild::run(g, args),
     }
 }
 

@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod ingest;
+pub mod rebuild;
 pub mod status;
 pub mod trust;

@@ -20,11 +20,11 @@ pub struct EvalArgs {
     /// end of that day in UTC). Events after it are ignored. [default: the time of the
     /// merchant's latest event]
     #[arg(long, value_name = "TIME", value_parser = parse_eval_time)]
-    at: Option<Timestamp>,
+    pub at: Option<Timestamp>,
     /// Evidence rules, decay, priors, weights and stage thresholds from a TOML file
     /// (any part; the rest keeps its default — see docs/trust-model.md).
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub config: Option<PathBuf>,
 }
 
 /// `credence trust`.
@@ -114,7 +114,7 @@ fn parse_eval_time(s: &str) -> Result<Timestamp, String> {
     ))
 }
 
-fn rules(config: &Option<PathBuf>) -> Result<Rules> {
+pub fn rules(config: &Option<PathBuf>) -> Result<Rules> {
     let Some(path) = config else {
         return Ok(Rules::default());
     };

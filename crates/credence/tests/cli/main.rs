@@ -3,4 +3,5 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 mod ingest;
+mod trust;
 mod util;
