@@ -129,6 +129,36 @@ fn figures() {
     );
     println!("C2SP tlog-proof: {} bytes", receipt.to_tlog_proof().len());
     println!("checkpoint note: {} bytes", signed.as_text().len());
+
+    // Proof throughput per wall second and per on-CPU second (this machine is shared: the
+    // scheduler's count of this thread's CPU time discounts the time other builds ran).
+    let cpu_ns = || -> Option<u64> {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    let proofs = 200_000u64;
+    let mut x: u64 = 0x0123_4567_89AB_CDEF;
+    let (wall, cpu0) = (std::time::Instant::now(), cpu_ns());
+    for _ in 0..proofs {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        black_box(prove_inclusion(big, x % size, size).expect("proof"));
+    }
+    let wall = wall.elapsed().as_secs_f64();
+    println!("== {proofs} inclusion proofs on the {size}-leaf tree ==");
+    print!("{:.0} proofs per wall second", proofs as f64 / wall);
+    if let (Some(a), Some(b)) = (cpu0, cpu_ns()) {
+        print!(
+            ", {:.0} proofs per on-CPU second",
+            proofs as f64 / ((b - a) as f64 / 1e9)
+        );
+    }
+    println!();
 }
 
 #[divan::bench(args = [1, 100, 10_000])]
@@ -178,6 +208,24 @@ fn inclusion_proof_10m(bencher: Bencher) {
             x % size
         })
         .bench_local_values(|i| prove_inclusion(t, black_box(i), size).expect("proof"));
+}
+
+/// 10,000 inclusion proofs for pseudo-random leaves per iteration: sustained proofs/s.
+#[divan::bench(sample_count = 20)]
+fn inclusion_proofs_10m_batch_of_10k(bencher: Bencher) {
+    let t = big_tree();
+    let size = t.size();
+    let mut x: u64 = 0x0123_4567_89AB_CDEF;
+    bencher
+        .counter(ItemsCount::new(10_000usize))
+        .bench_local(|| {
+            for _ in 0..10_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                black_box(prove_inclusion(t, x % size, size).expect("proof"));
+            }
+        });
 }
 
 #[divan::bench]

@@ -518,7 +518,11 @@ impl TreeStore for MemoryStore {
     }
 
     fn write_hashes(&mut self, batch: &StoredHashes) -> Result<(), LedgerError> {
-        if batch.old_size != self.size || batch.start_index != self.hashes.len() as u64 {
+        let expected = stored_hash_count(batch.new_size).checked_sub(batch.start_index);
+        if batch.old_size != self.size
+            || batch.start_index != self.hashes.len() as u64
+            || expected != Some(batch.hashes.len() as u64)
+        {
             return Err(LedgerError::Store(
                 format!(
                     "batch for size {} does not follow the store (size {})",
