@@ -207,6 +207,9 @@ impl<'a> Ctx<'a> {
         {
             return p;
         }
+        if let Some(&p) = self.m.ticket_of.get(&event) {
+            return p;
+        }
         (0..self.m.promises.len() as u32).find(is).unwrap_or(NO)
     }
 
@@ -532,12 +535,14 @@ impl Ctx<'_> {
         o
     }
 
-    /// The stage of relationship `rel` at `t` (DESIGN.md precedence), with the opinion.
+    /// The stage of relationship `rel` at `t` (DESIGN.md precedence), given the stage
+    /// at the previous evaluation point (for hysteresis), with the opinion.
     pub(crate) fn stage(
         &self,
         rep: &Reputation,
         rel: u32,
         t: i64,
+        prev: Option<Stage>,
         scratch: &mut Vec<u32>,
     ) -> (Stage, Opinion) {
         let st = &self.rules.stages;
@@ -556,10 +561,20 @@ impl Ctx<'_> {
                 let before = self.opinion(rep, rel, t - window, scratch);
                 (before.t - o.t) * 100.0 >= st.at_risk_drop_points
             };
-            if low || fell {
+            let still_at_risk =
+                prev == Some(Stage::AtRisk) && o.t * 100.0 < st.at_risk_recover_score;
+            let (min_score, max_u) = if prev == Some(Stage::Committed) {
+                (
+                    st.committed_min_score - st.committed_hold_points,
+                    st.committed_max_uncertainty + st.committed_hold_uncertainty,
+                )
+            } else {
+                (st.committed_min_score, st.committed_max_uncertainty)
+            };
+            if low || fell || still_at_risk {
                 Stage::AtRisk
-            } else if o.t * 100.0 >= st.committed_min_score
-                && o.uncertainty <= st.committed_max_uncertainty
+            } else if o.t * 100.0 >= min_score
+                && o.uncertainty <= max_u
                 && (t - f.first_at) as f64 >= st.committed_min_tenure_days * DAY_MS
                 && f.last_advocacy_at != i64::MIN
                 && (t - f.last_advocacy_at) as f64 <= st.advocacy_window_days * DAY_MS
@@ -616,7 +631,8 @@ impl Ctx<'_> {
             if t < first {
                 continue;
             }
-            let (s, _) = self.stage(rep, rel, t, scratch);
+            let prev = out.last().map(|l| l.0);
+            let (s, _) = self.stage(rep, rel, t, prev, scratch);
             if out.last().is_none_or(|l| l.0 != s) {
                 out.push((s, t));
             }

@@ -305,7 +305,7 @@ impl Engine {
             .iter()
             .filter(|&(_, &rel)| ctx.exists_at(rel, t))
             .map(|(c, &rel)| {
-                let (s, o) = ctx.stage(&rep, rel, t, &mut scratch);
+                let (s, o, _) = stage_at(&ctx, &rep, rel, t, &mut scratch);
                 (&**c, s, o.t * 100.0)
             })
             .collect();
@@ -325,7 +325,7 @@ impl Engine {
         let mut scratch = Vec::new();
         for rel in 0..m.rels.len() as u32 {
             if ctx.exists_at(rel, t) {
-                counts.add(ctx.stage(&rep, rel, t, &mut scratch).0);
+                counts.add(stage_at(&ctx, &rep, rel, t, &mut scratch).0);
             }
         }
         Some(MerchantReport {
@@ -435,6 +435,8 @@ impl Engine {
                 .iter()
                 .map(|r| (r.items.capacity() * size_of::<Item>()) as u64)
                 .sum::<u64>();
+            let (v, k) = table::<u32, u32>(m.ticket_of.capacity());
+            s.state_bytes += v + k;
             let (v, k) = table::<Box<str>, u32>(m.customers.capacity());
             s.state_bytes += v;
             s.id_bytes += k + m.customers.keys().map(|k| k.len() as u64).sum::<u64>();
@@ -449,6 +451,20 @@ impl Engine {
     }
 }
 
+/// The stage at `t` with hysteresis (the last entry of the stage history, whose last
+/// evaluation point is `t` itself) and the opinion at `t`.
+fn stage_at(
+    ctx: &Ctx<'_>,
+    rep: &Reputation,
+    rel: u32,
+    t: i64,
+    scratch: &mut Vec<u32>,
+) -> (Stage, eval::Opinion, Vec<(Stage, i64)>) {
+    let history = ctx.history(rep, rel, t, scratch);
+    let stage = history.last().map_or(Stage::Initial, |h| h.0);
+    (stage, ctx.opinion(rep, rel, t, scratch), history)
+}
+
 fn report(
     ctx: &Ctx<'_>,
     rep: &Reputation,
@@ -458,8 +474,7 @@ fn report(
     scratch: &mut Vec<u32>,
 ) -> TrustReport {
     let t = to_ms(at);
-    let (stage, o) = ctx.stage(rep, rel, t, scratch);
-    let history = ctx.history(rep, rel, t, scratch);
+    let (stage, o, history) = stage_at(ctx, rep, rel, t, scratch);
     TrustReport {
         merchant: ctx.name.to_string(),
         customer: Some(customer.to_string()),

@@ -231,7 +231,8 @@ impl DimensionWeights {
 }
 
 /// Lifecycle-stage thresholds (DESIGN.md "Stages"); first match wins:
-/// `ended`, `initial`, `at_risk`, `committed`, `developing`.
+/// `ended`, `initial`, `at_risk`, `committed`, `developing`. The `*_hold_*` and
+/// `at_risk_recover_score` fields add hysteresis so a stage does not flap at a threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StageRules {
@@ -256,6 +257,14 @@ pub struct StageRules {
     pub advocacy_window_days: f64,
     /// An NPS answer at least this counts as advocacy (default 9).
     pub advocacy_min_nps: u8,
+    /// Hysteresis (an extension of DESIGN.md): a `committed` relationship stays
+    /// committed while T ≥ `committed_min_score` minus this (default 5)…
+    pub committed_hold_points: f64,
+    /// …and U ≤ `committed_max_uncertainty` plus this (default 0.05).
+    pub committed_hold_uncertainty: f64,
+    /// Hysteresis: an `at_risk` relationship stays at risk until T is back to at least
+    /// this (default 60); 0 turns it off.
+    pub at_risk_recover_score: f64,
 }
 
 impl Default for StageRules {
@@ -271,6 +280,9 @@ impl Default for StageRules {
             committed_min_tenure_days: 90.0,
             advocacy_window_days: 365.0,
             advocacy_min_nps: 9,
+            committed_hold_points: 5.0,
+            committed_hold_uncertainty: 0.05,
+            at_risk_recover_score: 60.0,
         }
     }
 }

@@ -268,6 +268,9 @@ pub(crate) struct Merchant {
     pub promises: Vec<Promise>,
     /// Per promise kind: subject id → index in `promises`.
     pub subjects: [FxMap<Box<str>, u32>; 4],
+    /// Ticket (promise index) of `resolved`, `reopened` and `closed_unresolved` events,
+    /// whose own evidence is immediate: only for the ticket id in reason sentences.
+    pub ticket_of: FxMap<u32, u32>,
     /// Event ids, concatenated; `id_ends[e]` is where event `e`'s id ends.
     pub ids: String,
     pub id_ends: Vec<u32>,
@@ -439,11 +442,16 @@ impl Merchant {
                 sla_minutes,
                 ..
             } => {
-                let p = if *status == TicketStatus::Reopened {
-                    NO
-                } else {
-                    self.promise(PromiseKind::Ticket, ticket)
-                };
+                let p = self.promise(PromiseKind::Ticket, ticket);
+                if matches!(
+                    status,
+                    TicketStatus::Resolved
+                        | TicketStatus::Reopened
+                        | TicketStatus::ClosedUnresolved
+                ) {
+                    // Their evidence is immediate; remember the ticket for the sentence.
+                    self.ticket_of.insert(e, p);
+                }
                 match status {
                     TicketStatus::Opened => {
                         if let Some(m) = sla_minutes {
@@ -545,6 +553,7 @@ impl Merchant {
         self.items.shrink_to_fit();
         self.signals.shrink_to_fit();
         self.promises.shrink_to_fit();
+        self.ticket_of.shrink_to_fit();
         for m in &mut self.subjects {
             m.shrink_to_fit();
         }
@@ -564,6 +573,7 @@ impl Merchant {
             .extend(other.id_ends.iter().map(|&end| end + base));
         // Promises: combine by subject key, remember the index mapping.
         let mut rmap = vec![NO; other.rels.len()];
+        let mut pmap = vec![NO; other.promises.len()];
         for (customer, &r) in &other.customers {
             rmap[r as usize] = self.rel(customer);
         }
@@ -574,6 +584,7 @@ impl Merchant {
                 let kind = op.kind;
                 debug_assert_eq!(kind_index(kind), k);
                 let sp = self.promise(kind, key);
+                pmap[p as usize] = sp;
                 if op.def_event != NO {
                     self.offer_def(
                         sp,
@@ -595,6 +606,12 @@ impl Merchant {
                 }
             }
         }
+        self.ticket_of.extend(
+            other
+                .ticket_of
+                .iter()
+                .map(|(&e, &p)| (e + off, pmap[p as usize])),
+        );
         for (r, rel) in other.rels.into_iter().enumerate() {
             let target = &mut self.rels[rmap[r] as usize].items;
             target.extend(
