@@ -186,6 +186,19 @@ proptest! {
     }
 
     #[test]
+    fn flipped_bit_in_tlog_proof_fails(n in 1u64..60, i in 0u64..60, bit in any::<usize>()) {
+        let (r, vkey) = receipt(n, i % n);
+        let text = r.to_tlog_proof();
+        prop_assert!(TlogProof::parse(&text).and_then(|p| p.verify(None, &vkey)).is_ok());
+        let mut b = text.into_bytes();
+        let bit = bit % (b.len() * 8);
+        b[bit / 8] ^= 1 << (bit % 8);
+        if let Ok(bad) = String::from_utf8(b) {
+            prop_assert!(TlogProof::parse(&bad).and_then(|p| p.verify(None, &vkey)).is_err());
+        }
+    }
+
+    #[test]
     fn batching_does_not_change_the_tree(splits in proptest::collection::vec(1usize..20, 1..12)) {
         let total: usize = splits.iter().sum();
         let leaves: Vec<Vec<u8>> = (0..total as u64).map(leaf_bytes).collect();
