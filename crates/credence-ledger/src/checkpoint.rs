@@ -193,15 +193,18 @@ impl SigningKey {
     }
 }
 
-impl signed_note::Signer for SigningKey {
+/// The key as the wrapped note crate's signer (private, so that trait stays out of the API).
+struct NoteSigner<'a>(&'a SigningKey);
+
+impl signed_note::Signer for NoteSigner<'_> {
     fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
     fn key_id(&self) -> u32 {
-        key_id(&self.name, &self.key.verifying_key().to_bytes())
+        key_id(&self.0.name, &self.0.key.verifying_key().to_bytes())
     }
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, ed25519_dalek::SignatureError> {
-        Ok(self.key.try_sign(msg)?.to_bytes().to_vec())
+        Ok(self.0.key.try_sign(msg)?.to_bytes().to_vec())
     }
 }
 
@@ -318,7 +321,7 @@ impl SignedCheckpoint {
 pub fn sign_note(text: &str, key: &SigningKey) -> Result<String, LedgerError> {
     let mut note = signed_note::Note::new(text.as_bytes(), &[])
         .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
-    note.add_sigs(&[key])
+    note.add_sigs(&[&NoteSigner(key)])
         .map_err(|e| LedgerError::MalformedNote(e.to_string()))?;
     String::from_utf8(note.to_bytes()).map_err(|_| LedgerError::MalformedNote("not UTF-8".into()))
 }
