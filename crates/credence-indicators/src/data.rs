@@ -1,0 +1,355 @@
+//! The facts the indicators are computed from, gathered event by event in any order.
+//!
+//! Every link (delivery → order, refund → order, reply → ticket or review, result →
+//! commitment) is by id, and where several events compete for one slot (the first
+//! delivery of an order, the first response to a ticket) the earliest by (time, event id)
+//! wins, so the facts do not depend on the order events arrive in.
+
+use std::collections::HashMap;
+
+use credence_events::{Event, EventBody, RefundStatus, SurveyMetric, TicketStatus};
+use jiff::Timestamp;
+
+/// Earliest-wins slot: (time, event id, value).
+pub(crate) type Slot<T> = Option<(Timestamp, Box<str>, T)>;
+
+fn keep_earliest<T>(slot: &mut Slot<T>, at: Timestamp, id: &str, v: T) {
+    let replace = match slot {
+        Some((t, i, _)) => (at, id) < (*t, &**i),
+        None => true,
+    };
+    if replace {
+        *slot = Some((at, id.into(), v));
+    }
+}
+
+/// An order and what happened to it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct OrderFact {
+    /// The order event: (customer, promised_by).
+    pub placed: Slot<(u32, Option<Timestamp>)>,
+    /// The first delivery.
+    pub delivered: Slot<()>,
+    /// Whether any `completed` refund exists for the order.
+    pub refund_completed: bool,
+    /// The first refund event with a `promised_by`: (deadline, customer).
+    pub refund_promise: Slot<(Timestamp, u32)>,
+    /// The first refund completion (`true`) or rejection (`false`).
+    pub refund_result: Slot<bool>,
+}
+
+/// A ticket.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TicketFact {
+    /// The first `opened` event with an SLA: (first-response deadline, customer).
+    pub opened: Slot<(Timestamp, u32)>,
+    /// The first response (`replied`, `resolved` or `closed_unresolved`).
+    pub response: Slot<()>,
+}
+
+/// A review, keyed by its event id.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ReviewFact {
+    /// (time, rating, customer).
+    pub review: Option<(Timestamp, u8, u32)>,
+    /// The first reply.
+    pub reply: Slot<()>,
+}
+
+/// A commitment.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct CommitmentFact {
+    /// The commitment event: (due, customer if made to one customer).
+    pub made: Slot<(Option<Timestamp>, Option<u32>)>,
+    /// The first result: kept or not, and the customer of the result event.
+    pub result: Slot<(bool, Option<u32>)>,
+}
+
+/// What a recovery action was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryAction {
+    /// A ticket reply or a reply to a review.
+    Reply,
+    /// A ticket resolved, or a refund completed.
+    Resolution,
+    /// A compensation event.
+    Compensation,
+}
+
+/// Everything known about one merchant.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct MerchantFacts {
+    pub customer_index: HashMap<Box<str>, u32>,
+    pub customer_names: Vec<Box<str>>,
+    /// Per customer: times of all its events (sorted by `build`).
+    pub activity: Vec<Vec<Timestamp>>,
+    /// Per customer: recovery actions (sorted by `build`).
+    pub actions: Vec<Vec<(Timestamp, RecoveryAction)>>,
+    pub orders: HashMap<Box<str>, OrderFact>,
+    pub tickets: HashMap<Box<str>, TicketFact>,
+    pub reviews: HashMap<Box<str>, ReviewFact>,
+    pub commitments: HashMap<Box<str>, CommitmentFact>,
+    /// (time, customer).
+    pub complaints: Vec<(Timestamp, u32)>,
+    pub surveys: Vec<(Timestamp, SurveyMetric, u8)>,
+    pub first: Option<Timestamp>,
+    pub latest: Option<Timestamp>,
+    /// Per customer: times of its orders (first order event per order id), sorted.
+    pub order_times: Vec<Vec<Timestamp>>,
+}
+
+impl MerchantFacts {
+    fn customer(&mut self, name: &str) -> u32 {
+        if let Some(&c) = self.customer_index.get(name) {
+            return c;
+        }
+        let c = self.customer_names.len() as u32;
+        self.customer_names.push(name.into());
+        self.customer_index.insert(name.into(), c);
+        self.activity.push(Vec::new());
+        self.actions.push(Vec::new());
+        c
+    }
+
+    fn add(&mut self, ev: &Event) {
+        let at = ev.at;
+        self.first = Some(self.first.map_or(at, |f| f.min(at)));
+        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
+        let cust = ev.customer.as_deref().map(|c| self.customer(c));
+        if let Some(c) = cust {
+            self.activity[c as usize].push(at);
+        }
+        let id = ev.id.as_str();
+        let action = |me: &mut Self, a: RecoveryAction| {
+            if let Some(c) = cust {
+                me.actions[c as usize].push((at, a));
+            }
+        };
+        match &ev.body {
+            EventBody::Order {
+                order, promised_by, ..
+            } => {
+                if let Some(c) = cust {
+                    let o = self.orders.entry(order.as_str().into()).or_default();
+                    keep_earliest(&mut o.placed, at, id, (c, *promised_by));
+                }
+            }
+            EventBody::Delivery { order, .. } => {
+                let o = self.orders.entry(order.as_str().into()).or_default();
+                keep_earliest(&mut o.delivered, at, id, ());
+            }
+            EventBody::Refund {
+                order,
+                status,
+                promised_by,
+                ..
+            } => {
+                let o = self.orders.entry(order.as_str().into()).or_default();
+                if let (Some(pb), Some(c)) = (promised_by, cust) {
+                    keep_earliest(&mut o.refund_promise, at, id, (*pb, c));
+                }
+                match status {
+                    RefundStatus::Requested => {}
+                    RefundStatus::Completed => {
+                        o.refund_completed = true;
+                        keep_earliest(&mut o.refund_result, at, id, true);
+                        action(self, RecoveryAction::Resolution);
+                    }
+                    RefundStatus::Rejected => keep_earliest(&mut o.refund_result, at, id, false),
+                }
+            }
+            EventBody::Ticket {
+                ticket,
+                status,
+                sla_minutes,
+                ..
+            } => {
+                let t = self.tickets.entry(ticket.as_str().into()).or_default();
+                match status {
+                    TicketStatus::Opened => {
+                        if let (Some(m), Some(c)) = (sla_minutes, cust) {
+                            let deadline = at
+                                .checked_add(jiff::SignedDuration::from_mins(i64::from(*m)))
+                                .unwrap_or(Timestamp::MAX);
+                            keep_earliest(&mut t.opened, at, id, (deadline, c));
+                        }
+                    }
+                    TicketStatus::Replied => {
+                        keep_earliest(&mut t.response, at, id, ());
+                        action(self, RecoveryAction::Reply);
+                    }
+                    TicketStatus::Resolved => {
+                        keep_earliest(&mut t.response, at, id, ());
+                        action(self, RecoveryAction::Resolution);
+                    }
+                    TicketStatus::ClosedUnresolved => keep_earliest(&mut t.response, at, id, ()),
+                    TicketStatus::Reopened => {}
+                }
+            }
+            EventBody::Complaint { .. } => {
+                if let Some(c) = cust {
+                    self.complaints.push((at, c));
+                }
+            }
+            EventBody::Review { rating, .. } => {
+                if let Some(c) = cust {
+                    let r = self.reviews.entry(id.into()).or_default();
+                    r.review = Some((at, *rating, c));
+                }
+            }
+            EventBody::ReviewReply { review, .. } => {
+                let r = self.reviews.entry(review.as_str().into()).or_default();
+                keep_earliest(&mut r.reply, at, id, ());
+                action(self, RecoveryAction::Reply);
+            }
+            EventBody::Survey { metric, score, .. } => self.surveys.push((at, *metric, *score)),
+            EventBody::Commitment {
+                commitment, due, ..
+            } => {
+                let f = self.commitments.entry(commitment.as_str().into()).or_default();
+                keep_earliest(&mut f.made, at, id, (*due, cust));
+            }
+            EventBody::CommitmentResult { commitment, kept } => {
+                let f = self.commitments.entry(commitment.as_str().into()).or_default();
+                keep_earliest(&mut f.result, at, id, (*kept, cust));
+            }
+            EventBody::Compensation { .. } => action(self, RecoveryAction::Compensation),
+            EventBody::Referral { .. }
+            | EventBody::Engagement { .. }
+            | EventBody::Churn { .. }
+            | EventBody::SiteSignals { .. }
+            | EventBody::Custom { .. } => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        for v in &mut self.activity {
+            v.sort_unstable();
+        }
+        for v in &mut self.actions {
+            v.sort_unstable();
+        }
+        self.complaints.sort_unstable();
+        self.surveys.sort_unstable_by_key(|s| s.0);
+        let mut ot = vec![Vec::new(); self.customer_names.len()];
+        for o in self.orders.values() {
+            if let Some((t, _, (c, _))) = &o.placed {
+                ot[*c as usize].push(*t);
+            }
+        }
+        for v in &mut ot {
+            v.sort_unstable();
+        }
+        self.order_times = ot;
+    }
+}
+
+/// Collects events (of any merchants, in any order) into a [`Dataset`].
+#[derive(Debug, Default, Clone)]
+pub struct DatasetBuilder {
+    merchants: HashMap<String, MerchantFacts>,
+}
+
+impl DatasetBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one event. Add each event once (the store de-duplicates ids).
+    pub fn add(&mut self, event: &Event) {
+        match self.merchants.get_mut(event.merchant.as_str()) {
+            Some(m) => m.add(event),
+            None => {
+                let mut m = MerchantFacts::default();
+                m.add(event);
+                self.merchants.insert(event.merchant.clone(), m);
+            }
+        }
+    }
+
+    /// Adds many events.
+    pub fn extend<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) {
+        for e in events {
+            self.add(e);
+        }
+    }
+
+    /// Freezes the facts for computing indicators.
+    pub fn build(mut self) -> Dataset {
+        for m in self.merchants.values_mut() {
+            m.finish();
+        }
+        let mut ratings: Vec<(Timestamp, u8)> = self
+            .merchants
+            .values()
+            .flat_map(|m| m.reviews.values().filter_map(|r| r.review.map(|x| (x.0, x.1))))
+            .collect();
+        ratings.sort_unstable();
+        Dataset {
+            merchants: self.merchants,
+            ratings,
+        }
+    }
+}
+
+/// The facts of every merchant, ready for [`crate::indicators`] and
+/// [`crate::recovery`]. Built with [`DatasetBuilder`].
+#[derive(Debug, Default, Clone)]
+pub struct Dataset {
+    pub(crate) merchants: HashMap<String, MerchantFacts>,
+    /// Every review of every merchant: (time, rating), sorted (for the Bayesian prior).
+    pub(crate) ratings: Vec<(Timestamp, u8)>,
+}
+
+impl Dataset {
+    /// Builds a dataset from events in any order.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Dataset {
+        let mut b = DatasetBuilder::new();
+        b.extend(events);
+        b.build()
+    }
+
+    /// Merchants, sorted.
+    pub fn merchants(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.merchants.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The time of the first and of the latest event of a merchant (of all merchants
+    /// with `None`).
+    pub fn span(&self, merchant: Option<&str>) -> Option<(Timestamp, Timestamp)> {
+        let mut out: Option<(Timestamp, Timestamp)> = None;
+        for (name, m) in &self.merchants {
+            if merchant.is_some_and(|x| x != name) {
+                continue;
+            }
+            if let (Some(f), Some(l)) = (m.first, m.latest) {
+                out = Some(match out {
+                    Some((a, b)) => (a.min(f), b.max(l)),
+                    None => (f, l),
+                });
+            }
+        }
+        out
+    }
+
+    /// The mean rating of every merchant's reviews in `[start, end)`; `None` without
+    /// reviews.
+    pub fn all_merchant_mean_rating(&self, start: Timestamp, end: Timestamp) -> Option<f64> {
+        let lo = self.ratings.partition_point(|r| r.0 < start);
+        let hi = self.ratings.partition_point(|r| r.0 < end);
+        let n = hi.saturating_sub(lo);
+        if n == 0 {
+            return None;
+        }
+        let sum: u64 = self.ratings[lo..hi].iter().map(|r| u64::from(r.1)).sum();
+        Some(sum as f64 / n as f64)
+    }
+
+    pub(crate) fn get(&self, merchant: &str) -> Option<&MerchantFacts> {
+        self.merchants.get(merchant)
+    }
+}
