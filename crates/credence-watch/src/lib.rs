@@ -1,1 +1,4 @@
-//! credence-watch (work in progress).
+//! credence-watch: early-warning statistics.
+pub mod bgnbd;
+pub mod optim;
+pub mod special;
