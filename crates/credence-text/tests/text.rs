@@ -143,6 +143,31 @@ fn mixed_language_aspects() {
 }
 
 #[test]
+fn more_mixed_language_cases() {
+    assert_eq!(
+        aspects("物流很快，but the packaging was damaged"),
+        vec![
+            (Aspect::Delivery, Polarity::Positive),
+            (Aspect::Tangibles, Polarity::Negative)
+        ]
+    );
+    assert_eq!(
+        aspects("The 奶茶 tasted great, 但是送餐太慢了"),
+        vec![
+            (Aspect::ProductQuality, Polarity::Positive),
+            (Aspect::Delivery, Polarity::Negative)
+        ]
+    );
+    assert_eq!(
+        aspects("没有泄露我的个人信息，很放心"),
+        vec![
+            (Aspect::Privacy, Polarity::Positive),
+            (Aspect::Assurance, Polarity::Positive)
+        ]
+    );
+}
+
+#[test]
 fn negation_flips_cue_polarity() {
     // two clauses, one delivery mention each
     assert_eq!(
