@@ -8,6 +8,9 @@
 //! ticket opened with a 4 h SLA, replied (30 % late) and resolved, a complaint or an
 //! engagement; plus site signals per merchant. Sorted by time, as a store replays them.
 //!
+//! The demo set: `credence-demo` at size `large` (override with `ENGINE_BENCH_DEMO=small`
+//! or `medium`), parsed with `credence-events` before timing.
+//!
 //! Run: `cargo bench -p credence-engine` (release profile).
 
 use std::hint::black_box;
@@ -164,6 +167,24 @@ fn events() -> &'static [Event] {
     E.get_or_init(|| generate(n_events()))
 }
 
+/// The demo data set (`credence-demo`, size from `ENGINE_BENCH_DEMO`, default `large`:
+/// ~2M events, ~200k customers), parsed once, in the generator's order (customer by
+/// customer, as a file written by `credence demo` is read back).
+fn demo_events() -> &'static [Event] {
+    static E: OnceLock<Vec<Event>> = OnceLock::new();
+    E.get_or_init(|| {
+        let size = match std::env::var("ENGINE_BENCH_DEMO").as_deref() {
+            Ok("small") => credence_demo::Size::Small,
+            Ok("medium") => credence_demo::Size::Medium,
+            _ => credence_demo::Size::Large,
+        };
+        let config = credence_demo::DemoConfig::new(credence_demo::DemoConfig::DEFAULT_SEED, size);
+        credence_demo::generate(&config)
+            .filter_map(|l| credence_events::parse_event(&l).ok())
+            .collect()
+    })
+}
+
 fn loaded() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
@@ -204,6 +225,20 @@ fn main() {
         shrunk.state_bytes_per_relationship(),
         shrunk.state_bytes as f64 / ev.len() as f64
     );
+    let demo = demo_events();
+    let mut d = Engine::default();
+    d.extend(demo);
+    let dm = d.memory();
+    d.shrink_to_fit();
+    let ds = d.memory();
+    println!(
+        "demo set: {} events, {} relationships, {} promise records; state {:.1} B/relationship, {:.1} after shrink_to_fit",
+        demo.len(),
+        dm.relationships,
+        dm.promises,
+        dm.state_bytes_per_relationship(),
+        ds.state_bytes_per_relationship()
+    );
     let (item, rel, promise) = Engine::layout();
     println!("size_of: item {item} B, relationship header {rel} B, promise record {promise} B");
     divan::main();
@@ -213,6 +248,17 @@ fn main() {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn replay(bencher: Bencher) {
     let ev = events();
+    bencher.counter(ItemsCount::new(ev.len())).bench(|| {
+        let mut e = Engine::default();
+        e.extend(ev);
+        e
+    });
+}
+
+/// Replays the demo data set through a fresh engine (events/s).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn replay_demo(bencher: Bencher) {
+    let ev = demo_events();
     bencher.counter(ItemsCount::new(ev.len())).bench(|| {
         let mut e = Engine::default();
         e.extend(ev);

@@ -257,7 +257,7 @@ pub(crate) struct Rel {
 pub(crate) type Signal = (i64, u32, f64);
 
 /// Everything the engine knows about one merchant.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Merchant {
     /// Customer id → index in `rels`.
     pub customers: FxMap<Box<str>, u32>,
@@ -276,6 +276,28 @@ pub(crate) struct Merchant {
     pub id_ends: Vec<u32>,
     /// Latest event time seen (exact).
     pub latest: Option<jiff::Timestamp>,
+    /// One-entry cache of `customers` (not state: rebuilt on the fly).
+    last_customer: String,
+    last_rel: u32,
+}
+
+impl Default for Merchant {
+    fn default() -> Self {
+        Merchant {
+            customers: FxMap::default(),
+            rels: Vec::new(),
+            items: Vec::new(),
+            signals: Vec::new(),
+            promises: Vec::new(),
+            subjects: Default::default(),
+            ticket_of: FxMap::default(),
+            ids: String::new(),
+            id_ends: Vec::new(),
+            latest: None,
+            last_customer: String::new(),
+            last_rel: NO,
+        }
+    }
 }
 
 fn kind_index(k: PromiseKind) -> usize {
@@ -306,12 +328,23 @@ impl Merchant {
     }
 
     fn rel(&mut self, customer: &str) -> u32 {
-        if let Some(&r) = self.customers.get(customer) {
-            return r;
+        // Files list a customer's events together more often than not: a one-entry
+        // cache saves the hash-table probe (and its cache misses) for those.
+        if self.last_rel != NO && self.last_customer == customer {
+            return self.last_rel;
         }
-        let r = self.rels.len() as u32;
-        self.rels.push(Rel::default());
-        self.customers.insert(customer.into(), r);
+        let r = match self.customers.get(customer) {
+            Some(&r) => r,
+            None => {
+                let r = self.rels.len() as u32;
+                self.rels.push(Rel::default());
+                self.customers.insert(customer.into(), r);
+                r
+            }
+        };
+        self.last_customer.clear();
+        self.last_customer.push_str(customer);
+        self.last_rel = r;
         r
     }
 
