@@ -91,9 +91,35 @@ enum Command {
     /// A merchant's reputation: all its evidence, the trust a new customer starts with,
     /// and how many customers are in each stage.
     Merchant(commands::trust::MerchantArgs),
+    /// The trust indicator system per merchant and period, and service recovery.
+    ///
+    /// NPS, CSAT, CES, on-time delivery, promises kept, first-response SLA, complaint
+    /// and refund rates, repurchase and retention, ratings (with a Bayesian rating),
+    /// replies to bad reviews, trust mean and 10th percentile, customers per stage; and
+    /// how failures were recovered (definitions: docs/indicators.md). With --merchant and
+    /// --json (no --by): one JSON object; otherwise JSON Lines, one object per merchant
+    /// and period. --csv writes the same rows; --html FILE a self-contained page with
+    /// charts.
+    ///
+    /// Examples:
+    ///   credence report -m m-tea --json
+    ///   credence report --by month --tz Asia/Shanghai
+    ///   credence report --from 2026-01-01 --to 2026-03-31 --by week --csv
+    ///   credence report --html report.html
+    Report(commands::report::ReportArgs),
     /// Recompute trust for the whole store: replay every event through the engine,
     /// evaluate every relationship, and report per merchant and how long it took.
     Rebuild(commands::rebuild::RebuildArgs),
+    /// Sentiment and aspects of texts, one per line (Chinese, English or mixed).
+    ///
+    /// Prints one line per input line, in order. With --json:
+    /// {"text","lang":"zh"|"en"|"mixed","sentiment":{"label":"positive"|"negative",
+    /// "score":P(positive)},"aspects":[{"aspect","polarity","span":[start,end]}]}, spans in
+    /// Unicode characters. Aspects: reliability, responsiveness, assurance, empathy,
+    /// tangibles, product_quality, price_value, delivery, privacy (docs/text.md).
+    ///
+    /// Example: echo "茶叶不错，但是晚到了一天" | credence text --json
+    Text(commands::text::TextArgs),
 }
 
 fn main() -> ExitCode {
@@ -124,7 +150,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => commands::demo::run(g, args),
         Command::Trust(args) => commands::trust::run_trust(g, args),
         Command::Merchant(args) => commands::trust::run_merchant(g, args),
+        Command::Report(args) => commands::report::run(g, args),
         Command::Rebuild(args) => commands::rebuild::run(g, args),
+        Command::Text(args) => commands::text::run(g, args),
     }
 }
 

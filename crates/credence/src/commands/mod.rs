@@ -3,5 +3,7 @@
 pub mod demo;
 pub mod ingest;
 pub mod rebuild;
+pub mod report;
 pub mod status;
+pub mod text;
 pub mod trust;

@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 mod ingest;
+mod text;
 mod trust;
 mod util;
