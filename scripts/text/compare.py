@@ -69,6 +69,12 @@ def main():
             print(f"| {label:<17} | {'credence-text, Amazon-only model':<34} | {o['n']:>5} | {t['accuracy']:>8.4f} | {t['macro_f1']:>8.4f} | {'':>9} | {'':>9} |")
         _, n, acc, f1, tps = run(system, rows, predict)
         print(f"| {label:<17} | {system:<34} | {n:>5} | {acc:>8.4f} | {f1:>8.4f} | {tps:>9.0f} | {'':>9} |")
+    rows = read_split(f"{splits}/amazon.tsv")
+    t = ours["amazon_imdb_only"]
+    label = "Amazon sentences"
+    print(f"| {label:<17} | {'credence-text, IMDb-only model':<34} | {len(rows):>5} | {t['accuracy']:>8.4f} | {t['macro_f1']:>8.4f} | {'':>9} | {'':>9} |")
+    _, n, acc, f1, tps = run("VADER 3.3.2", rows, vader_p)
+    print(f"| {label:<17} | {'VADER 3.3.2':<34} | {n:>5} | {acc:>8.4f} | {f1:>8.4f} | {tps:>9.0f} | {'':>9} |")
     print()
     print("texts/s: per second of one thread's CPU time, sentiment only; analyze/s: credence-text's full analyze (language, sentiment, jieba, aspects)")
 

@@ -68,15 +68,17 @@ pub const ZH_CONFIG: TrainConfig = TrainConfig {
     runs: 5,
 };
 
-/// The English configuration shipped (best IMDb 10-fold cross-validated accuracy in the
-/// grid of `credence-train-text --grid`).
+/// The English configuration shipped (best mean leave-one-domain-out accuracy —
+/// Amazon → IMDb and IMDb → Amazon — in the grid of `credence-train-text --grid`):
+/// NB weighting, strong L2 on the n-grams with the VADER features scaled ×10 (so they
+/// are regularised less), i.e. lean on the lexicon, which transfers across domains.
 pub const EN_CONFIG: TrainConfig = TrainConfig {
     bits: 16,
-    epochs: 10,
-    lr: 0.1,
-    l2: 1e-3,
+    epochs: 5,
+    lr: 0.05,
+    l2: 3e-2,
     nb_alpha: Some(1.0),
-    dense_scale: 1.0,
+    dense_scale: 10.0,
     seed: 0x00C0_FFEE,
     runs: 5,
 };

@@ -140,13 +140,16 @@ fn zh_grid(sets: &Sets) {
     }
 }
 
+/// English grid. Criterion: mean leave-one-domain-out accuracy (train on Amazon, score
+/// IMDb; train on IMDb, score Amazon) — the shipped model meets yet another domain, so
+/// transfer is what to optimise. IMDb 10-fold CV is printed alongside.
 fn en_grid(amazon: &[Example], imdb: &[Example]) {
     let y = labels(imdb);
     let mut best: Option<(f64, TrainConfig)> = None;
     for nb_alpha in [None, Some(1.0f32)] {
-        for dense_scale in [1.0f32, 3.0] {
-            for l2 in [1e-4f32, 1e-3] {
-                for (epochs, lr) in [(5usize, 0.05f32), (10, 0.1), (20, 0.1)] {
+        for dense_scale in [1.0f32, 3.0, 10.0] {
+            for l2 in [1e-3f32, 1e-2, 3e-2] {
+                for (epochs, lr) in [(5usize, 0.05f32), (10, 0.1)] {
                     let cfg = TrainConfig {
                         epochs,
                         lr,
@@ -155,21 +158,23 @@ fn en_grid(amazon: &[Example], imdb: &[Example]) {
                         dense_scale,
                         ..EN_CONFIG
                     };
+                    let a2i = acc(&train(amazon, EN_DENSE_FEATURES, &cfg), imdb);
+                    let i2a = acc(&train(imdb, EN_DENSE_FEATURES, &cfg), amazon);
+                    let mean = (a2i + i2a) / 2.0;
                     let oof = cross_validate(amazon, imdb, 10, EN_DENSE_FEATURES, &cfg);
                     let cv = score(&platt_probs(&oof, (1.0, 0.0)), &y).accuracy;
-                    let transfer = acc(&train(amazon, EN_DENSE_FEATURES, &cfg), imdb);
                     println!(
-                        "en nb={nb_alpha:?} dense×{dense_scale} l2={l2:e} epochs={epochs} lr={lr}: IMDb 10-fold CV {cv:.4} (Amazon-only -> IMDb {transfer:.4})"
+                        "en nb={nb_alpha:?} dense×{dense_scale} l2={l2:e} epochs={epochs} lr={lr}: Amazon->IMDb {a2i:.4} IMDb->Amazon {i2a:.4} mean {mean:.4} (IMDb 10-fold CV {cv:.4})"
                     );
-                    if best.as_ref().is_none_or(|b| cv > b.0 + 1e-9) {
-                        best = Some((cv, cfg));
+                    if best.as_ref().is_none_or(|b| mean > b.0 + 1e-9) {
+                        best = Some((mean, cfg));
                     }
                 }
             }
         }
     }
     if let Some((a, cfg)) = best {
-        println!("en grid best: {cfg:?} IMDb 10-fold CV accuracy {a:.4}");
+        println!("en grid best: {cfg:?} mean cross-domain accuracy {a:.4}");
     }
 }
 
@@ -239,9 +244,10 @@ fn main() -> Result<()> {
     let imdb_y = labels(&imdb);
     let oof = cross_validate(&amazon, &imdb, 10, EN_DENSE_FEATURES, &cfg);
     println!(
-        "en {cfg:?}: IMDb 10-fold CV accuracy {:.4}; Amazon-only -> IMDb {:.4}",
+        "en {cfg:?}: Amazon-only -> IMDb {:.4}; IMDb-only -> Amazon {:.4}; IMDb 10-fold CV {:.4}",
+        acc(&train(&amazon, EN_DENSE_FEATURES, &cfg), &imdb),
+        acc(&train(&imdb, EN_DENSE_FEATURES, &cfg), &amazon),
         score(&platt_probs(&oof, (1.0, 0.0)), &imdb_y).accuracy,
-        acc(&train(&amazon, EN_DENSE_FEATURES, &cfg), &imdb)
     );
     let mut all = amazon.clone();
     all.extend(imdb.iter().cloned());
