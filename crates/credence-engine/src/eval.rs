@@ -105,7 +105,7 @@ impl<'a> Ctx<'a> {
         }
         let mut keys = vec![""; m.promises.len()];
         for map in &m.subjects {
-            for (k, &p) in map {
+            for (k, p) in map.iter() {
                 keys[p as usize] = k;
             }
         }
@@ -293,8 +293,11 @@ pub(crate) struct Opinion {
 pub(crate) struct Reputation {
     at: i64,
     h_ms: f64,
-    /// Per dimension: (time, cumulative R, cumulative S), referenced to `at`.
-    dims: [Vec<(i64, f64, f64)>; 4],
+    /// Distinct times at which the reputation changes, ascending…
+    times: Vec<i64>,
+    /// …and the cumulative (R per dimension, S per dimension) up to each, referenced to
+    /// `at`. One binary search over 8-byte times answers all four dimensions.
+    cum: Vec<[f64; 8]>,
     /// Site signals sorted by (time, event id): (time, a0).
     signals: Vec<(i64, f64)>,
     neutral: f64,
@@ -302,14 +305,14 @@ pub(crate) struct Reputation {
 
 impl Reputation {
     pub(crate) fn build(ctx: &Ctx<'_>, at: i64) -> Reputation {
-        let mut dims: [Vec<(i64, f64, f64)>; 4] = Default::default();
+        let mut deltas: Vec<(i64, u8, f64, f64)> = Vec::new();
         let h = ctx.h_ms;
         let refw = |item_at: i64| ((item_at - at) as f64 / h).exp2();
         let mut push = |time: i64, s: &Seen, sign: f64| {
             let (d, r, sn) = ctx.w.get(s.code, s.param);
             if r + sn > 0.0 {
                 let w = refw(s.at) * sign;
-                dims[d].push((time, r * w, sn * w));
+                deltas.push((time, d as u8, r * w, sn * w));
             }
         };
         let immediate = |it: &crate::store::Item| Seen {
@@ -360,14 +363,16 @@ impl Reputation {
                 }
             }
         }
-        for v in &mut dims {
-            v.sort_unstable_by_key(|e| e.0);
-            let (mut cr, mut cs) = (0.0, 0.0);
-            for e in v.iter_mut() {
-                cr += e.1;
-                cs += e.2;
-                e.1 = cr;
-                e.2 = cs;
+        deltas.sort_unstable_by_key(|e| e.0);
+        let mut times: Vec<i64> = Vec::new();
+        let mut cum: Vec<[f64; 8]> = Vec::new();
+        let mut acc = [0.0f64; 8];
+        for (i, &(t, d, r, sn)) in deltas.iter().enumerate() {
+            acc[d as usize] += r;
+            acc[4 + d as usize] += sn;
+            if deltas.get(i + 1).is_none_or(|next| next.0 != t) {
+                times.push(t);
+                cum.push(acc);
             }
         }
         let mut sig: Vec<(i64, &str, f64)> = ctx
@@ -381,7 +386,8 @@ impl Reputation {
         Reputation {
             at,
             h_ms: h,
-            dims,
+            times,
+            cum,
             signals: sig.into_iter().map(|(t, _, a0)| (t, a0)).collect(),
             neutral: ctx.rules.base_rate_neutral,
         }
@@ -392,12 +398,12 @@ impl Reputation {
         let scale = ((self.at - t) as f64 / self.h_ms).exp2();
         let mut r = [0.0; 4];
         let mut s = [0.0; 4];
-        for d in 0..4 {
-            let v = &self.dims[d];
-            let i = v.partition_point(|e| e.0 <= t);
-            if i > 0 {
-                r[d] = (v[i - 1].1 * scale).max(0.0);
-                s[d] = (v[i - 1].2 * scale).max(0.0);
+        let i = self.times.partition_point(|&x| x <= t);
+        if i > 0 {
+            let c = &self.cum[i - 1];
+            for d in 0..4 {
+                r[d] = (c[d] * scale).max(0.0);
+                s[d] = (c[4 + d] * scale).max(0.0);
             }
         }
         (r, s)

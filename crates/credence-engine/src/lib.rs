@@ -46,6 +46,7 @@
 //! ```
 
 mod eval;
+mod intern;
 mod report;
 mod rules;
 mod store;
@@ -240,7 +241,7 @@ impl Engine {
     pub fn customers_of(&self, merchant: &str) -> Vec<&str> {
         let mut v: Vec<&str> = self
             .get(merchant)
-            .map(|m| m.customers.keys().map(|k| &**k).collect())
+            .map(|m| m.customers.iter().map(|(k, _)| k).collect())
             .unwrap_or_default();
         v.sort_unstable();
         v
@@ -260,7 +261,7 @@ impl Engine {
         at: Timestamp,
     ) -> Option<TrustReport> {
         let m = self.get(merchant)?;
-        let &rel = m.customers.get(customer)?;
+        let rel = m.customers.get(customer)?;
         let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
         let t = to_ms(at);
         if !ctx.exists_at(rel, t) {
@@ -281,7 +282,7 @@ impl Engine {
         let t = to_ms(at);
         let rep = Reputation::build(&ctx, t);
         let mut scratch = Vec::new();
-        let mut custs: Vec<(&str, u32)> = m.customers.iter().map(|(k, &v)| (&**k, v)).collect();
+        let mut custs: Vec<(&str, u32)> = m.customers.iter().collect();
         custs.sort_unstable();
         custs
             .into_iter()
@@ -303,10 +304,10 @@ impl Engine {
         let mut out: Vec<(&str, Stage, f64)> = m
             .customers
             .iter()
-            .filter(|&(_, &rel)| ctx.exists_at(rel, t))
-            .map(|(c, &rel)| {
+            .filter(|&(_, rel)| ctx.exists_at(rel, t))
+            .map(|(c, rel)| {
                 let (s, o, _) = stage_at(&ctx, &rep, rel, t, &mut scratch);
-                (&**c, s, o.t * 100.0)
+                (c, s, o.t * 100.0)
             })
             .collect();
         out.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -376,7 +377,7 @@ impl Engine {
         };
         let mut out = Vec::new();
         for map in &m.subjects {
-            for (k, &p) in map {
+            for (k, p) in map.iter() {
                 let pr: &Promise = &m.promises[p as usize];
                 if pr.def_event == store::NO && pr.res_event != store::NO {
                     let kind = match pr.kind {
@@ -437,13 +438,9 @@ impl Engine {
                 .sum::<u64>();
             let (v, k) = table::<u32, u32>(m.ticket_of.capacity());
             s.state_bytes += v + k;
-            let (v, k) = table::<Box<str>, u32>(m.customers.capacity());
-            s.state_bytes += v;
-            s.id_bytes += k + m.customers.keys().map(|k| k.len() as u64).sum::<u64>();
-            for map in &m.subjects {
-                let (v, k) = table::<Box<str>, u32>(map.capacity());
-                s.state_bytes += v;
-                s.id_bytes += k + map.keys().map(|k| k.len() as u64).sum::<u64>();
+            for map in std::iter::once(&m.customers).chain(&m.subjects) {
+                s.state_bytes += map.index_bytes();
+                s.id_bytes += map.key_bytes();
             }
             s.id_bytes += (m.ids.capacity() + m.id_ends.capacity() * size_of::<u32>()) as u64;
         }

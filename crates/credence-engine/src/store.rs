@@ -11,6 +11,7 @@ use credence_events::{
     TicketStatus,
 };
 
+use crate::intern::Interner;
 use crate::rules::ReasonCode;
 
 /// "None" for `u32` indices.
@@ -260,14 +261,14 @@ pub(crate) type Signal = (i64, u32, f64);
 #[derive(Debug, Clone)]
 pub(crate) struct Merchant {
     /// Customer id → index in `rels`.
-    pub customers: FxMap<Box<str>, u32>,
+    pub customers: Interner,
     pub rels: Vec<Rel>,
     /// Evidence with no customer (public commitment results).
     pub items: Vec<Item>,
     pub signals: Vec<Signal>,
     pub promises: Vec<Promise>,
     /// Per promise kind: subject id → index in `promises`.
-    pub subjects: [FxMap<Box<str>, u32>; 4],
+    pub subjects: [Interner; 4],
     /// Ticket (promise index) of `resolved`, `reopened` and `closed_unresolved` events,
     /// whose own evidence is immediate: only for the ticket id in reason sentences.
     pub ticket_of: FxMap<u32, u32>,
@@ -284,7 +285,7 @@ pub(crate) struct Merchant {
 impl Default for Merchant {
     fn default() -> Self {
         Merchant {
-            customers: FxMap::default(),
+            customers: Interner::default(),
             rels: Vec::new(),
             items: Vec::new(),
             signals: Vec::new(),
@@ -333,15 +334,11 @@ impl Merchant {
         if self.last_rel != NO && self.last_customer == customer {
             return self.last_rel;
         }
-        let r = match self.customers.get(customer) {
-            Some(&r) => r,
-            None => {
-                let r = self.rels.len() as u32;
-                self.rels.push(Rel::default());
-                self.customers.insert(customer.into(), r);
-                r
-            }
-        };
+        let rels = &mut self.rels;
+        let r = self.customers.get_or_insert_with(customer, || {
+            rels.push(Rel::default());
+            rels.len() as u32 - 1
+        });
         self.last_customer.clear();
         self.last_customer.push_str(customer);
         self.last_rel = r;
@@ -349,14 +346,11 @@ impl Merchant {
     }
 
     fn promise(&mut self, kind: PromiseKind, key: &str) -> u32 {
-        let map = &mut self.subjects[kind_index(kind)];
-        if let Some(&p) = map.get(key) {
-            return p;
-        }
-        let p = self.promises.len() as u32;
-        self.promises.push(Promise::new(kind));
-        map.insert(key.into(), p);
-        p
+        let promises = &mut self.promises;
+        self.subjects[kind_index(kind)].get_or_insert_with(key, || {
+            promises.push(Promise::new(kind));
+            promises.len() as u32 - 1
+        })
     }
 
     /// Offers a defining side to promise `p`; keeps the earliest by (time, id).
@@ -525,7 +519,7 @@ impl Merchant {
                 if *rating <= rules.review_reply_max_rating {
                     let p = self.promise(PromiseKind::ReviewReply, &ev.id);
                     self.offer_def(p, at, at + rules.reply_window_ms, e, rel, *rating);
-                } else if let Some(&p) =
+                } else if let Some(p) =
                     self.subjects[kind_index(PromiseKind::ReviewReply)].get(ev.id.as_str())
                 {
                     // A reply arrived first: record that the review makes no promise.
@@ -607,12 +601,12 @@ impl Merchant {
         // Promises: combine by subject key, remember the index mapping.
         let mut rmap = vec![NO; other.rels.len()];
         let mut pmap = vec![NO; other.promises.len()];
-        for (customer, &r) in &other.customers {
+        for (customer, r) in other.customers.iter() {
             rmap[r as usize] = self.rel(customer);
         }
         let rel_of = |r: u32| if r == NO { NO } else { rmap[r as usize] };
         for (k, map) in other.subjects.iter().enumerate() {
-            for (key, &p) in map {
+            for (key, p) in map.iter() {
                 let op = &other.promises[p as usize];
                 let kind = op.kind;
                 debug_assert_eq!(kind_index(kind), k);
