@@ -89,6 +89,9 @@ pub fn check_tree_store<S: TreeStore, F: FnMut() -> S>(mut make: F) -> Result<()
     if store.write_hashes(&stale).is_ok() {
         return Err("a batch for another size must be refused".into());
     }
+    if store.write_leaves(&stale, &[b"x", b"y"]).is_ok() {
+        return Err("a batch (with leaves) for another size must be refused".into());
+    }
     if store.tree_size() != next {
         return Err("a refused batch changed the store".into());
     }

@@ -55,6 +55,15 @@ pub trait TreeStore: HashReader {
     /// `batch.start_index + i`, and the tree size becomes `batch.new_size`. A durable store
     /// writes the batch (and the leaves) in one transaction.
     fn write_hashes(&mut self, batch: &StoredHashes) -> Result<(), LedgerError>;
+    /// Persists one batch together with the leaf bytes it was computed from (leaf
+    /// `batch.old_size + i` is `leaves[i]`); [`append`] calls this. The default ignores the
+    /// leaves and calls [`TreeStore::write_hashes`]; a store that keeps the leaf bytes
+    /// overrides it, may then skip the level-0 hashes ([`StoredHashes::interior`]) and
+    /// may refuse [`TreeStore::write_hashes`] alone.
+    fn write_leaves(&mut self, batch: &StoredHashes, leaves: &[&[u8]]) -> Result<(), LedgerError> {
+        let _ = leaves;
+        self.write_hashes(batch)
+    }
 }
 
 /// The new stored hashes produced by appending a run of leaves: one batched write.
@@ -286,7 +295,8 @@ pub fn append<S: TreeStore + ?Sized, L: AsRef<[u8]>>(
 ) -> Result<StoredHashes, LedgerError> {
     let hashes: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l.as_ref())).collect();
     let batch = compute_append(&*store, store.tree_size(), &hashes)?;
-    store.write_hashes(&batch)?;
+    let bytes: Vec<&[u8]> = leaves.iter().map(AsRef::as_ref).collect();
+    store.write_leaves(&batch, &bytes)?;
     Ok(batch)
 }
 

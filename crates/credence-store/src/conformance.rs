@@ -8,7 +8,11 @@
 //!
 //! `fresh` must return an empty store each time it is called.
 
-use crate::{DanglingReference, EventStore, Filter, NewEvent, Outcome, StoredEvent};
+use crate::ledger::event_leaf;
+use crate::{
+    DanglingReference, EventStore, Filter, LedgerStore, NewEvent, Outcome, StoredEvent, audit,
+};
+use credence_ledger::Leaf;
 
 /// Runs every check, each on a fresh store.
 pub fn run_all<S: EventStore>(fresh: &mut dyn FnMut() -> S) {
@@ -308,5 +312,239 @@ fn counts_merchants_and_relationships<S: EventStore>(s: &mut S) {
     assert_eq!(
         (stats.events, stats.merchants, stats.relationships),
         (5, 2, 3)
+    );
+}
+
+/// Runs the transparency-log checks of a [`LedgerStore`], each on a fresh store. A backend
+/// also runs `credence_ledger::testing::check_tree_store` for its tree.
+pub fn run_ledger<S: LedgerStore>(fresh: &mut dyn FnMut() -> S) {
+    logs_exactly_the_accepted_logged_events(&mut fresh());
+    leaves_are_the_documented_encoding(&mut fresh());
+    audit_passes_and_names_a_changed_event(&mut fresh());
+    erasure_keeps_the_log_verifiable(&mut fresh());
+    origin_and_checkpoints(&mut fresh());
+}
+
+fn ledger_fixture() -> Vec<NewEvent> {
+    vec![
+        ev(
+            "o1",
+            "order",
+            "2026-03-01T10:00:00Z",
+            "m",
+            "c1",
+            r#","order":"o1""#,
+        ),
+        ev(
+            "r1",
+            "review",
+            "2026-03-02T10:00:00Z",
+            "m",
+            "c1",
+            r#","rating":4,"text":"Fast delivery.""#,
+        ),
+        ev(
+            "k1",
+            "commitment",
+            "2026-03-02T11:00:00Z",
+            "m",
+            "c2",
+            r#","commitment":"k1","terms":"refund in 3 days""#,
+        ),
+        ev(
+            "k1r",
+            "commitment_result",
+            "2026-03-05T11:00:00Z",
+            "m",
+            "c2",
+            r#","commitment":"k1","kept":true"#,
+        ),
+        ev(
+            "r2",
+            "review",
+            "2026-03-06T10:00:00Z",
+            "m",
+            "c1",
+            r#","rating":2"#,
+        ),
+    ]
+}
+
+fn logs_exactly_the_accepted_logged_events<S: LedgerStore>(s: &mut S) {
+    assert_eq!(s.ledger_size().expect("size"), 0);
+    let batch = ledger_fixture();
+    s.insert_batch(&batch).expect("insert");
+    assert_eq!(s.ledger_size().expect("size"), 4, "order is not logged");
+    for (id, i) in [("r1", 0), ("k1", 1), ("k1r", 2), ("r2", 3)] {
+        assert_eq!(s.ledger_index(id).expect("index"), Some(i), "{id}");
+    }
+    assert_eq!(s.ledger_index("o1").expect("index"), None);
+    // a duplicate (and a repeat inside one batch) appends nothing
+    let mut again = batch.clone();
+    again.push(batch[1].clone());
+    s.insert_batch(&again).expect("insert");
+    let late = ev(
+        "r3",
+        "review",
+        "2026-01-01T00:00:00Z",
+        "m",
+        "c3",
+        r#","rating":5"#,
+    );
+    s.insert_batch(&[late.clone(), late]).expect("insert");
+    assert_eq!(s.ledger_size().expect("size"), 5);
+    assert_eq!(
+        s.ledger_index("r3").expect("index"),
+        Some(4),
+        "acceptance order, not time"
+    );
+    let root = credence_ledger::tree_root(&*s, 5).expect("root");
+    let mut b = credence_ledger::RootBuilder::new();
+    for i in 0..5 {
+        b.push(credence_ledger::leaf_hash(
+            &s.ledger_leaf(i).expect("leaf").expect("stored"),
+        ));
+    }
+    assert_eq!(root, b.root());
+}
+
+fn leaves_are_the_documented_encoding<S: LedgerStore>(s: &mut S) {
+    let batch = ledger_fixture();
+    s.insert_batch(&batch).expect("insert");
+    let secret = s
+        .customer_secret("m", "c1")
+        .expect("secret")
+        .expect("created with the first logged event");
+    assert!(s.customer_secret("m", "nobody").expect("secret").is_none());
+    let (leaf, opening) = event_leaf(&batch[1].event, Some(&secret))
+        .expect("leaf")
+        .expect("logged");
+    let stored = s.ledger_leaf(0).expect("leaf").expect("stored");
+    assert_eq!(leaf.encode().expect("encode"), stored);
+    let decoded = Leaf::decode(&stored).expect("decode");
+    assert_eq!(decoded.event_id, "r1");
+    assert!(opening.expect("customer").matches(&decoded));
+    let text = String::from_utf8_lossy(&stored).to_string();
+    assert!(
+        !text.contains("c1") && !text.contains("Fast"),
+        "no personal data"
+    );
+    // a public commitment without customer has no customer hash
+    let k = ev(
+        "k9",
+        "commitment",
+        "2026-03-02T11:00:00Z",
+        "m",
+        "c9",
+        r#","commitment":"k9","terms":"x""#,
+    );
+    let mut public = k.clone();
+    public.event.customer = None;
+    let (leaf, opening) = event_leaf(&public.event, None)
+        .expect("leaf")
+        .expect("logged");
+    assert!(leaf.customer.is_none() && opening.is_none());
+}
+
+fn audit_passes_and_names_a_changed_event<S: LedgerStore>(s: &mut S) {
+    s.insert_batch(&ledger_fixture()).expect("insert");
+    let size = s.ledger_size().expect("size");
+    let root = credence_ledger::tree_root(&*s, size).expect("root");
+    let report = audit(&*s, &[(size, root)]).expect("audit");
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!((report.size, report.live, report.erased), (4, 4, 0));
+    assert_eq!(report.root, root);
+    assert_eq!(report.checkpoints, vec![size]);
+    // a checkpoint the leaves do not give is reported
+    let report = audit(&*s, &[(2, root)]).expect("audit");
+    assert!(report.problems.iter().any(|p| p.kind == "checkpoint"));
+    let report = audit(&*s, &[(9, root)]).expect("audit");
+    assert!(report.problems.iter().any(|p| p.kind == "deleted"));
+}
+
+fn erasure_keeps_the_log_verifiable<S: LedgerStore>(s: &mut S) {
+    s.insert_batch(&ledger_fixture()).expect("insert");
+    let size = s.ledger_size().expect("size");
+    let root = credence_ledger::tree_root(&*s, size).expect("root");
+    let secret = s.customer_secret("m", "c1").expect("secret").expect("some");
+    let r1 = s.get("r1").expect("get").expect("r1");
+    let (_, opening) = event_leaf(&r1.event, Some(&secret))
+        .expect("leaf")
+        .expect("logged");
+    let opening = opening.expect("opening");
+
+    let e = s.erase_customer("c1", Some("m")).expect("erase");
+    assert_eq!((e.events, e.tombstones, e.secrets), (3, 2, 1), "{e:?}");
+    assert!(s.customer_secret("m", "c1").expect("secret").is_none());
+    let mut left = 0;
+    s.scan(&Filter::default(), &mut |ev| {
+        assert!(
+            !ev.raw.contains("c1") && !ev.raw.contains("Fast"),
+            "{}",
+            ev.raw
+        );
+        if ev.event.customer.as_deref() == Some("c1") {
+            left += 1;
+        }
+        Ok(())
+    })
+    .expect("scan");
+    assert_eq!(left, 0);
+    // the leaf is unchanged, and still the opening's, but no stored customer matches it
+    let leaf = Leaf::decode(&s.ledger_leaf(0).expect("leaf").expect("kept")).expect("decode");
+    assert!(opening.matches(&leaf));
+    let pseudo = s
+        .get("r1")
+        .expect("get")
+        .expect("r1")
+        .event
+        .customer
+        .expect("pseudonym");
+    assert!(s.customer_secret("m", &pseudo).expect("secret").is_none());
+    assert_eq!(credence_ledger::tree_root(&*s, size).expect("root"), root);
+    let report = audit(&*s, &[(size, root)]).expect("audit");
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!((report.live, report.erased), (2, 2));
+    // the customer's next review gets a fresh secret
+    s.insert_batch(&[ev(
+        "r5",
+        "review",
+        "2026-04-01T00:00:00Z",
+        "m",
+        "c1",
+        r#","rating":5"#,
+    )])
+    .expect("insert");
+    assert!(
+        s.customer_secret("m", "c1")
+            .expect("secret")
+            .is_some_and(|n| n != secret)
+    );
+    assert!(audit(&*s, &[]).expect("audit").passed());
+}
+
+fn origin_and_checkpoints<S: LedgerStore>(s: &mut S) {
+    assert_eq!(s.ledger_origin().expect("origin"), None);
+    assert_eq!(
+        s.init_ledger_origin("a.example/log").expect("init"),
+        "a.example/log"
+    );
+    assert_eq!(
+        s.init_ledger_origin("b.example/log").expect("init"),
+        "a.example/log"
+    );
+    assert_eq!(
+        s.ledger_origin().expect("origin").as_deref(),
+        Some("a.example/log")
+    );
+    s.add_checkpoint(3, "note three\n").expect("add");
+    s.add_checkpoint(1, "note one\n").expect("add");
+    s.add_checkpoint(3, "another note three\n").expect("add");
+    assert_eq!(
+        s.checkpoints().expect("list"),
+        vec![
+            (1, "note one\n".to_string()),
+            (3, "note three\n".to_string())
+        ]
     );
 }

@@ -9,12 +9,19 @@
 //! leaves either all of a batch or none of it. The original line is kept verbatim, with
 //! its unknown fields. The store knows nothing of trust: the engine reads events back
 //! through [`EventStore::scan`].
+//!
+//! The store also keeps the transparency log ([`ledger`], the [`LedgerStore`] trait):
+//! every accepted `commitment`, `commitment_result` and `review` is appended as a leaf in
+//! the same transaction as its event, so the log and the events never disagree after a
+//! crash. The ledger's formats and tree come from `credence-ledger`.
 
+pub mod ledger;
 mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 
+pub use ledger::{AuditReport, Erasure, LedgerRecord, LedgerStore, Problem, audit};
 pub use sqlite::SqliteStore;
 
 use credence_events::Event;
@@ -34,6 +41,17 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An event cannot be put into the transparency log.
+    #[error("event `{event}` cannot be logged: {reason}")]
+    Ledger {
+        /// The event id.
+        event: String,
+        /// Why.
+        reason: String,
+    },
+    /// The transparency log's tree failed (a stored hash is missing, a batch does not fit).
+    #[error("transparency log: {0}")]
+    Tree(#[from] credence_ledger::LedgerError),
     /// The database was written by a newer credence.
     #[error(
         "the store has schema version {found}; this credence understands up to {supported}: upgrade credence"

@@ -3,12 +3,30 @@
 //! WAL journal with `synchronous = NORMAL`: a committed batch survives the process
 //! being killed (the WAL is on disk before `COMMIT` returns); only a power cut can lose
 //! the last batches. Timestamps are integer epoch microseconds.
+//!
+//! # The transparency log's tables (schema version 2)
+//!
+//! - `ledger_leaves(idx, leaf, nodes)`: one row per log entry: the leaf bytes and the
+//!   interior tree hashes completed by appending it (32 bytes × the number of trailing
+//!   1-bits of `idx`, i.e. one hash per entry on average). Level-0 hashes are not stored:
+//!   they are `SHA-256(0x00 ‖ leaf)`. A stored hash at level `L ≥ 1`, index `k` lives in
+//!   row `(k+1)·2^L − 1` at offset `32·(L−1)` of `nodes`.
+//! - `events.ledger_idx`: the log index of a logged event (NULL for other types).
+//! - `ledger_secrets(merchant, customer, secret)`: 32 random bytes per relationship,
+//!   created with its first logged event, deleted by erasure.
+//! - `ledger_tombstones(idx, tombstone)`, `ledger_checkpoints(size, note)`,
+//!   `ledger_meta(key, value)` (the origin).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use credence_ledger::{
+    Hash, HashReader, LedgerError, StoredHashes, Tombstone, TreeStore, compute_append, leaf_hash,
+    split_stored_hash_index, stored_hash_count,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::ledger::{Erasure, LOGGED_TYPES, LedgerRecord, LedgerStore, anonymize, event_leaf};
 use crate::{
     DanglingReference, EventStore, Filter, NewEvent, Outcome, Stats, StoreError, StoredEvent,
     classify_existing,
@@ -16,10 +34,11 @@ use crate::{
 use credence_events::{Event, EventBody, Subject};
 
 /// Newest schema this build writes; see [`MIGRATIONS`].
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Schema migrations, applied in order; entry `i` takes the store to version `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE events (
         seq      INTEGER PRIMARY KEY,   -- acceptance order
         id       TEXT NOT NULL UNIQUE,  -- the event id: idempotency key
@@ -29,15 +48,48 @@ const MIGRATIONS: &[&str] = &["
         customer TEXT,
         raw      TEXT NOT NULL          -- the line as received
     );
-"];
+",
+    "
+    ALTER TABLE events ADD COLUMN ledger_idx INTEGER; -- log index of a logged event
+    CREATE TABLE ledger_leaves (
+        idx   INTEGER PRIMARY KEY,  -- log index, from 0
+        leaf  BLOB NOT NULL,        -- leaf bytes (docs/ledger-format.md section 2)
+        nodes BLOB NOT NULL         -- interior hashes this entry completed, level 1 up
+    );
+    CREATE TABLE ledger_secrets (
+        merchant TEXT NOT NULL,
+        customer TEXT NOT NULL,
+        secret   BLOB NOT NULL,     -- 32 random bytes; salts = HMAC(secret, event id)
+        PRIMARY KEY (merchant, customer)
+    ) WITHOUT ROWID;
+    CREATE TABLE ledger_tombstones (
+        idx       INTEGER PRIMARY KEY, -- log index of the erased event
+        tombstone BLOB NOT NULL        -- docs/ledger-format.md section 4
+    );
+    CREATE TABLE ledger_checkpoints (
+        size INTEGER PRIMARY KEY,
+        note TEXT NOT NULL             -- the signed checkpoint, verbatim
+    );
+    CREATE TABLE ledger_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+",
+];
 // No secondary index on purpose: an index on (merchant, at) made ingest 2.5 times
 // slower (random inserts); reads by merchant are full scans, which the engine's
 // rebuild does anyway. See the README's performance section.
 
-/// An [`EventStore`] in one SQLite file.
+/// An [`EventStore`] and [`LedgerStore`] in one SQLite file.
 pub struct SqliteStore {
     conn: Connection,
+    /// Ledger secrets read or created by committed batches, so that ingest does not
+    /// query them per event. Cleared by erasure.
+    secrets: HashMap<(String, String), [u8; 32]>,
 }
+
+/// Bound on [`SqliteStore::secrets`]; past it the cache starts again empty.
+const SECRET_CACHE_MAX: usize = 1 << 20;
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and migrates it.
@@ -55,7 +107,10 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -65536)?; // 64 MiB: keeps the id index hot
-        let mut store = SqliteStore { conn };
+        let mut store = SqliteStore {
+            conn,
+            secrets: HashMap::new(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -70,13 +125,227 @@ impl SqliteStore {
                 supported: SCHEMA_VERSION,
             });
         }
-        let tx = self.conn.transaction()?;
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql)?;
+            if i + 1 == 2 {
+                backfill_ledger(&tx)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The path of the database file (`None` in memory).
+    pub fn path(&self) -> Option<&str> {
+        self.conn.path()
+    }
+}
+
+/// Version 1 → 2: appends the events already stored, in acceptance order, to the new log.
+fn backfill_ledger(conn: &Connection) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, raw FROM events WHERE type IN ('commitment','commitment_result','review') ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut secrets = HashMap::new();
+    let mut new_secrets = HashMap::new();
+    let mut leaves = Vec::new();
+    let mut seqs = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(1)?;
+        let stored = parse_stored(row.get(0)?, &id, row.get(2)?)?;
+        if let Some(leaf) = leaf_bytes(conn, &secrets, &mut new_secrets, &stored.event)? {
+            leaves.push(leaf);
+            seqs.push(stored.seq);
+        }
+        if leaves.len() >= 10_000 {
+            flush_backfill(conn, &mut leaves, &mut seqs)?;
+            secrets.extend(new_secrets.drain());
+        }
+    }
+    flush_backfill(conn, &mut leaves, &mut seqs)
+}
+
+fn flush_backfill(
+    conn: &Connection,
+    leaves: &mut Vec<Vec<u8>>,
+    seqs: &mut Vec<i64>,
+) -> Result<(), StoreError> {
+    let size = ledger_size(conn)?;
+    append_leaves(conn, size, leaves)?;
+    let mut set = conn.prepare_cached("UPDATE events SET ledger_idx = ?1 WHERE seq = ?2")?;
+    for (i, seq) in seqs.iter().enumerate() {
+        set.execute(params![(size + i as u64) as i64, seq])?;
+    }
+    leaves.clear();
+    seqs.clear();
+    Ok(())
+}
+
+fn ledger_size(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT coalesce(max(idx) + 1, 0) FROM ledger_leaves",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// The leaf bytes of a logged event, creating the customer's secret (in `new_secrets`,
+/// written to `conn`) on their first logged event. `None` for events not logged.
+fn leaf_bytes(
+    conn: &Connection,
+    cache: &HashMap<(String, String), [u8; 32]>,
+    new_secrets: &mut HashMap<(String, String), [u8; 32]>,
+    event: &Event,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    if !crate::ledger::is_logged(event) {
+        return Ok(None);
+    }
+    let secret = match &event.customer {
+        None => None,
+        Some(c) => {
+            let key = (event.merchant.clone(), c.clone());
+            match cache.get(&key).or_else(|| new_secrets.get(&key)) {
+                Some(s) => Some(*s),
+                None => {
+                    let s = match read_secret(conn, &event.merchant, c)? {
+                        Some(s) => s,
+                        None => {
+                            let s: [u8; 32] = rand::random();
+                            conn.prepare_cached(
+                                "INSERT INTO ledger_secrets (merchant, customer, secret) VALUES (?1, ?2, ?3)",
+                            )?
+                            .execute(params![event.merchant, c, &s[..]])?;
+                            s
+                        }
+                    };
+                    new_secrets.insert(key, s);
+                    Some(s)
+                }
+            }
+        }
+    };
+    let Some((leaf, _)) = event_leaf(event, secret.as_ref().map(|s| &s[..]))? else {
+        return Ok(None);
+    };
+    leaf.encode().map(Some).map_err(|e| StoreError::Ledger {
+        event: event.id.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn read_secret(
+    conn: &Connection,
+    merchant: &str,
+    customer: &str,
+) -> Result<Option<[u8; 32]>, StoreError> {
+    let v: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT secret FROM ledger_secrets WHERE merchant = ?1 AND customer = ?2")?
+        .query_row(params![merchant, customer], |r| r.get(0))
+        .optional()?;
+    v.map(|v| {
+        <[u8; 32]>::try_from(&v[..]).map_err(|_| StoreError::Corrupt {
+            id: format!("secret of {merchant}/{customer}"),
+            reason: "not 32 bytes".into(),
+        })
+    })
+    .transpose()
+}
+
+/// Appends leaves (bytes) after `old_size` and writes their rows; the caller holds the
+/// transaction.
+fn append_leaves(conn: &Connection, old_size: u64, leaves: &[Vec<u8>]) -> Result<(), StoreError> {
+    if leaves.is_empty() {
+        return Ok(());
+    }
+    let hashes: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l)).collect();
+    let batch = compute_append(&Reader(conn), old_size, &hashes)?;
+    let refs: Vec<&[u8]> = leaves.iter().map(|l| &l[..]).collect();
+    write_rows(conn, &batch, &refs)
+}
+
+/// Writes the rows of one append batch: leaf `old_size + i` with the interior hashes it
+/// completed.
+fn write_rows(conn: &Connection, batch: &StoredHashes, leaves: &[&[u8]]) -> Result<(), StoreError> {
+    let bad = |m: String| StoreError::Tree(LedgerError::Store(m.into()));
+    if batch.new_size - batch.old_size != leaves.len() as u64
+        || stored_hash_count(batch.new_size) - batch.start_index != batch.hashes.len() as u64
+    {
+        return Err(bad("the append batch does not fit its leaves".into()));
+    }
+    let mut insert =
+        conn.prepare_cached("INSERT INTO ledger_leaves (idx, leaf, nodes) VALUES (?1, ?2, ?3)")?;
+    let mut at = 0usize;
+    let mut nodes = Vec::with_capacity(64 * 32);
+    for (i, leaf) in leaves.iter().enumerate() {
+        let n = batch.old_size + i as u64;
+        let count = 1 + n.trailing_ones() as usize;
+        let Some(hs) = batch.hashes.get(at..at + count) else {
+            return Err(bad("the append batch is short".into()));
+        };
+        at += count;
+        nodes.clear();
+        for h in &hs[1..] {
+            nodes.extend_from_slice(h.as_bytes());
+        }
+        insert.execute(params![n as i64, leaf, &nodes[..]])?;
+    }
+    Ok(())
+}
+
+/// Reads stored hashes from the `ledger_leaves` rows (see the module docs).
+struct Reader<'a>(&'a Connection);
+
+impl HashReader for Reader<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, LedgerError> {
+        let missing = |i: u64| LedgerError::Store(format!("no stored hash at index {i}").into());
+        let mut leaf = self
+            .0
+            .prepare_cached("SELECT leaf FROM ledger_leaves WHERE idx = ?1")
+            .map_err(LedgerError::store)?;
+        let mut nodes = self
+            .0
+            .prepare_cached("SELECT nodes FROM ledger_leaves WHERE idx = ?1")
+            .map_err(LedgerError::store)?;
+        let mut out = Vec::with_capacity(indexes.len());
+        for &i in indexes {
+            let (level, k) = split_stored_hash_index(i);
+            if level == 0 {
+                let Ok(k) = i64::try_from(k) else {
+                    return Err(missing(i));
+                };
+                let bytes: Option<Vec<u8>> = leaf
+                    .query_row([k], |r| r.get(0))
+                    .optional()
+                    .map_err(LedgerError::store)?;
+                out.push(leaf_hash(&bytes.ok_or_else(|| missing(i))?));
+                continue;
+            }
+            let row = k
+                .checked_add(1)
+                .filter(|k1| k1.leading_zeros() > u32::from(level))
+                .and_then(|k1| i64::try_from((k1 << level) - 1).ok())
+                .ok_or_else(|| missing(i))?;
+            let bytes: Option<Vec<u8>> = nodes
+                .query_row([row], |r| r.get(0))
+                .optional()
+                .map_err(LedgerError::store)?;
+            let off = 32 * (usize::from(level) - 1);
+            let h = bytes
+                .as_ref()
+                .and_then(|b| b.get(off..off + 32))
+                .ok_or_else(|| missing(i))?;
+            out.push(Hash::try_from(h)?);
+        }
+        Ok(out)
     }
 }
 
@@ -90,33 +359,50 @@ fn parse_stored(seq: i64, id: &str, raw: String) -> Result<StoredEvent, StoreErr
 
 impl EventStore for SqliteStore {
     fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError> {
-        let tx = self.conn.transaction()?;
+        // Immediate: the log size read below must not change before this batch commits.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut new_secrets = HashMap::new();
+        let size = ledger_size(&tx)?;
+        let mut leaves: Vec<Vec<u8>> = Vec::new();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO events (id, type, at, merchant, customer, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO events (id, type, at, merchant, customer, raw, ledger_idx)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
             )?;
             let mut existing = tx.prepare_cached("SELECT raw FROM events WHERE id = ?1")?;
             for new in batch {
                 let e = &new.event;
+                let logged = crate::ledger::is_logged(e);
+                let index = logged.then(|| (size + leaves.len() as u64) as i64);
                 let inserted = insert.execute(params![
                     e.id,
                     e.event_type(),
                     e.at.as_microsecond(),
                     e.merchant,
                     e.customer,
-                    new.raw
+                    new.raw,
+                    index
                 ])?;
                 if inserted == 1 {
                     outcomes.push(Outcome::Accepted);
+                    if let Some(leaf) = leaf_bytes(&tx, &self.secrets, &mut new_secrets, e)? {
+                        leaves.push(leaf);
+                    }
                 } else {
                     let stored: String = existing.query_row([&e.id], |r| r.get(0))?;
                     outcomes.push(classify_existing(&stored, &new.raw));
                 }
             }
         }
+        append_leaves(&tx, size, &leaves)?;
         tx.commit()?;
+        if self.secrets.len() + new_secrets.len() > SECRET_CACHE_MAX {
+            self.secrets.clear();
+        }
+        self.secrets.extend(new_secrets);
         Ok(outcomes)
     }
 
@@ -233,6 +519,265 @@ pub(crate) fn refers_to(e: &Event) -> Option<Subject<'_>> {
     }
 }
 
+impl HashReader for SqliteStore {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, LedgerError> {
+        Reader(&self.conn).read_hashes(indexes)
+    }
+}
+
+/// The tree as a [`TreeStore`], for `credence_ledger::append` and the ledger's conformance
+/// suite. Leaves appended this way have no event; ingest appends through
+/// [`EventStore::insert_batch`].
+impl TreeStore for SqliteStore {
+    fn tree_size(&self) -> u64 {
+        ledger_size(&self.conn).unwrap_or(0)
+    }
+
+    fn write_hashes(&mut self, _: &StoredHashes) -> Result<(), LedgerError> {
+        Err(LedgerError::Store(
+            "the SQLite store keeps leaf bytes instead of leaf hashes: append leaves with write_leaves"
+                .into(),
+        ))
+    }
+
+    fn write_leaves(&mut self, batch: &StoredHashes, leaves: &[&[u8]]) -> Result<(), LedgerError> {
+        let to_ledger = |e: StoreError| match e {
+            StoreError::Tree(e) => e,
+            e => LedgerError::store(e),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(LedgerError::store)?;
+        let size = ledger_size(&tx).map_err(to_ledger)?;
+        if batch.old_size != size || batch.start_index != stored_hash_count(size) {
+            return Err(LedgerError::Store(
+                format!(
+                    "batch for size {} does not follow the store (size {size})",
+                    batch.old_size
+                )
+                .into(),
+            ));
+        }
+        write_rows(&tx, batch, leaves).map_err(to_ledger)?;
+        tx.commit().map_err(LedgerError::store)
+    }
+}
+
+impl LedgerStore for SqliteStore {
+    fn ledger_origin(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM ledger_meta WHERE key = 'origin'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn init_ledger_origin(&mut self, origin: &str) -> Result<String, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES ('origin', ?1) ON CONFLICT (key) DO NOTHING",
+            [origin],
+        )?;
+        let v: String = tx.query_row(
+            "SELECT value FROM ledger_meta WHERE key = 'origin'",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    fn ledger_size(&self) -> Result<u64, StoreError> {
+        ledger_size(&self.conn)
+    }
+
+    fn ledger_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let Ok(index) = i64::try_from(index) else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn
+            .prepare_cached("SELECT leaf FROM ledger_leaves WHERE idx = ?1")?
+            .query_row([index], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn ledger_index(&self, event_id: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.event_ledger_index(event_id)?.flatten())
+    }
+
+    fn event_ledger_index(&self, event_id: &str) -> Result<Option<Option<u64>>, StoreError> {
+        let v: Option<Option<i64>> = self
+            .conn
+            .prepare_cached("SELECT ledger_idx FROM events WHERE id = ?1")?
+            .query_row([event_id], |r| r.get(0))
+            .optional()?;
+        Ok(v.map(|i| i.map(|i| i as u64)))
+    }
+
+    fn event_raw(&self, event_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT raw FROM events WHERE id = ?1")?
+            .query_row([event_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn customer_secret(
+        &self,
+        merchant: &str,
+        customer: &str,
+    ) -> Result<Option<[u8; 32]>, StoreError> {
+        read_secret(&self.conn, merchant, customer)
+    }
+
+    fn add_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ledger_checkpoints (size, note) VALUES (?1, ?2) ON CONFLICT (size) DO NOTHING",
+            params![size as i64, note],
+        )?;
+        Ok(())
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(u64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, note FROM ledger_checkpoints ORDER BY size")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn scan_ledger(
+        &self,
+        visit: &mut dyn FnMut(LedgerRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.idx, l.leaf, t.tombstone FROM ledger_leaves l
+             LEFT JOIN ledger_tombstones t ON t.idx = l.idx ORDER BY l.idx",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            visit(LedgerRecord {
+                index: row.get::<_, i64>(0)? as u64,
+                leaf: row.get(1)?,
+                tombstone: row.get(2)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn scan_logged_events(
+        &self,
+        visit: &mut crate::ledger::LoggedEventVisitor<'_>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, type, ledger_idx FROM events WHERE type IN (?1, ?2, ?3) ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(LOGGED_TYPES)?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let ty: String = row.get(1)?;
+            let idx: Option<i64> = row.get(2)?;
+            visit(&id, &ty, idx.map(|i| i as u64))?;
+        }
+        Ok(())
+    }
+
+    fn erase_customer(
+        &mut self,
+        customer: &str,
+        merchant: Option<&str>,
+    ) -> Result<Erasure, StoreError> {
+        // Overwrite freed pages so the old lines do not linger in the file.
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut erasure = Erasure {
+            customer: customer.to_string(),
+            ..Erasure::default()
+        };
+        let merchants: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT merchant FROM events WHERE customer = ?1 AND (?2 IS NULL OR merchant = ?2)
+                 UNION SELECT merchant FROM ledger_secrets WHERE customer = ?1 AND (?2 IS NULL OR merchant = ?2)
+                 ORDER BY 1",
+            )?;
+            let rows = stmt.query_map(params![customer, merchant], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for m in merchants {
+            let pseudonym = format!(
+                "erased-{}",
+                Hash(rand::random()).to_hex().get(..32).unwrap_or_default()
+            );
+            let mut rows: Vec<(i64, String, String, Option<i64>)> = Vec::new();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT seq, id, raw, ledger_idx FROM events
+                     WHERE merchant = ?1 AND (customer = ?2 OR type = 'referral') ORDER BY seq",
+                )?;
+                let mut q = stmt.query(params![m, customer])?;
+                while let Some(r) = q.next()? {
+                    rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+                }
+            }
+            for (seq, id, raw, idx) in rows {
+                let stored = parse_stored(seq, &id, raw)?;
+                let anon = anonymize(&stored.event, customer, &pseudonym);
+                if anon == stored.event && stored.event.customer.as_deref() != Some(customer) {
+                    continue; // a referral of someone else
+                }
+                tx.execute(
+                    "UPDATE events SET customer = ?1, raw = ?2 WHERE seq = ?3",
+                    params![anon.customer, anon.to_json().to_string(), seq],
+                )?;
+                erasure.events += 1;
+                if let Some(idx) = idx {
+                    let leaf: Option<Vec<u8>> = tx
+                        .query_row(
+                            "SELECT leaf FROM ledger_leaves WHERE idx = ?1",
+                            [idx],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    let Some(leaf) = leaf else {
+                        return Err(StoreError::Ledger {
+                            event: id,
+                            reason: format!(
+                                "log entry {idx} is missing: run credence ledger audit"
+                            ),
+                        });
+                    };
+                    let t = Tombstone::for_leaf(&leaf).and_then(|t| t.encode())?;
+                    erasure.tombstones += tx.execute(
+                        "INSERT INTO ledger_tombstones (idx, tombstone) VALUES (?1, ?2) ON CONFLICT (idx) DO NOTHING",
+                        params![idx, t],
+                    )? as u64;
+                }
+            }
+            erasure.secrets += tx.execute(
+                "DELETE FROM ledger_secrets WHERE merchant = ?1 AND customer = ?2",
+                params![m, customer],
+            )? as u64;
+            erasure.merchants.push((m, pseudonym));
+        }
+        tx.commit()?;
+        self.secrets.clear();
+        // Move the rewritten pages out of the WAL into the main file, and empty the WAL.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(erasure)
+    }
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
@@ -248,6 +793,41 @@ mod tests {
     #[test]
     fn passes_the_conformance_suite() {
         crate::conformance::run_all(&mut || SqliteStore::in_memory().expect("in-memory store"));
+    }
+
+    #[test]
+    fn the_log_conforms_as_a_tree_store() {
+        credence_ledger::testing::check_tree_store(|| {
+            SqliteStore::in_memory().expect("in-memory store")
+        })
+        .expect("the SQLite tree store conforms");
+    }
+
+    #[test]
+    fn passes_the_ledger_conformance_suite() {
+        crate::conformance::run_ledger(&mut || SqliteStore::in_memory().expect("in-memory store"));
+    }
+
+    #[test]
+    fn migrating_a_version_1_store_logs_its_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            let line = r#"{"id":"r1","type":"review","at":"2026-01-01T00:00:00Z","merchant":"m","customer":"c","rating":4}"#;
+            c.execute(
+                "INSERT INTO events (id, type, at, merchant, customer, raw) VALUES ('r1','review',0,'m','c',?1)",
+                [line],
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.ledger_size().unwrap(), 1);
+        assert_eq!(s.ledger_index("r1").unwrap(), Some(0));
+        let report = crate::audit(&s, &[]).unwrap();
+        assert!(report.passed(), "{:?}", report.problems);
     }
 
     #[test]
