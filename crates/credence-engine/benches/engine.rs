@@ -220,10 +220,12 @@ fn main() {
     );
     let shrunk = loaded_shrunk().memory();
     println!(
-        "after shrink_to_fit: {} bytes = {:.1} bytes per relationship ({:.1} per event)",
+        "after shrink_to_fit: {} bytes = {:.1} bytes per relationship ({:.1} per event); evidence {:.1} + id index {:.1} per relationship",
         shrunk.state_bytes,
         shrunk.state_bytes_per_relationship(),
-        shrunk.state_bytes as f64 / ev.len() as f64
+        shrunk.state_bytes as f64 / ev.len() as f64,
+        shrunk.evidence_bytes as f64 / shrunk.relationships as f64,
+        shrunk.index_bytes as f64 / shrunk.relationships as f64,
     );
     let demo = demo_events();
     let mut d = Engine::default();
@@ -232,12 +234,15 @@ fn main() {
     d.shrink_to_fit();
     let ds = d.memory();
     println!(
-        "demo set: {} events, {} relationships, {} promise records; state {:.1} B/relationship, {:.1} after shrink_to_fit",
+        "demo set: {} events, {} relationships, {} promise records; state {:.1} B/relationship, {:.1} after shrink_to_fit (evidence {:.1} + id index {:.1}); ids {:.1} B/relationship",
         demo.len(),
         dm.relationships,
         dm.promises,
         dm.state_bytes_per_relationship(),
-        ds.state_bytes_per_relationship()
+        ds.state_bytes_per_relationship(),
+        ds.evidence_bytes as f64 / ds.relationships as f64,
+        ds.index_bytes as f64 / ds.relationships as f64,
+        ds.id_bytes as f64 / ds.relationships as f64,
     );
     let (item, rel, promise) = Engine::layout();
     println!("size_of: item {item} B, relationship header {rel} B, promise record {promise} B");

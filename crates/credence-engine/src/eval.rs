@@ -202,12 +202,12 @@ impl<'a> Ctx<'a> {
             let pr = &self.m.promises[*p as usize];
             pr.def_event == event || pr.res_event == event
         };
+        if let Some(&p) = self.m.ticket_of.get(&event) {
+            return p;
+        }
         if rel != NO
             && let Some(&p) = self.owned(rel).iter().find(|p| is(p))
         {
-            return p;
-        }
-        if let Some(&p) = self.m.ticket_of.get(&event) {
             return p;
         }
         (0..self.m.promises.len() as u32).find(is).unwrap_or(NO)
@@ -218,8 +218,17 @@ impl<'a> Ctx<'a> {
         let code = code_of(s.code);
         let p = if s.promise != NO {
             s.promise
-        } else {
+        } else if matches!(
+            code,
+            ReasonCode::ProductOk
+                | ReasonCode::ProductDefect
+                | ReasonCode::TicketSolved
+                | ReasonCode::TicketUnsolved
+        ) {
+            // Immediate items that name an order or a ticket.
             self.subject_of(s.event, rel)
+        } else {
+            NO
         };
         let mut d = Details {
             param: s.param,
@@ -615,7 +624,13 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(&last) = points.iter().max() {
+        let last_event = self.m.rels[rel as usize]
+            .items
+            .iter()
+            .map(|it| it.at())
+            .filter(|&t| t <= at)
+            .max();
+        if let Some(last) = last_event {
             let silence =
                 last.saturating_add((self.rules.stages.ended_inactivity_days * DAY_MS) as i64);
             if silence <= at {

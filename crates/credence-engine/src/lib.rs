@@ -19,6 +19,8 @@
 //! - `store` — the compact representation: per merchant, a 12-byte item per event and
 //!   relationship, plus one record per linked promise (order delivery, ticket SLA,
 //!   refund, low-review reply window). Adding an event is O(1) and order-independent.
+//! - `intern` — an arena-backed string → index map for customer, order, ticket and
+//!   review ids (no allocation per id, one probe per lookup).
 //! - `eval` — folding at an evaluation time: decayed sums, opinions, base rates, stages,
 //!   stage history, reasons.
 //! - `report` — the output types ([`TrustReport`], [`MerchantReport`]) whose JSON is
@@ -103,9 +105,14 @@ pub struct MemoryStats {
     pub relationships: u64,
     /// Linked promise records.
     pub promises: u64,
-    /// Bytes of evidence state: items, promise records, relationship headers and the
-    /// index slots (hash-table values and control bytes), excluding id strings.
+    /// Bytes of engine state, excluding id strings: `evidence_bytes + index_bytes`.
     pub state_bytes: u64,
+    /// Of which the evidence proper: items, promise records, relationship headers,
+    /// site signals.
+    pub evidence_bytes: u64,
+    /// Of which the id indexes: interner slots, cached hashes and values, and the
+    /// ticket-of-event table.
+    pub index_bytes: u64,
     /// Bytes of ids: event ids, customer and subject keys (strings and their boxes).
     pub id_bytes: u64,
 }
@@ -426,24 +433,26 @@ impl Engine {
         for m in &self.merchants {
             s.relationships += m.rels.len() as u64;
             s.promises += m.promises.len() as u64;
-            s.state_bytes += (size_of::<Merchant>()
+            s.evidence_bytes += (size_of::<Merchant>()
                 + m.rels.capacity() * size_of::<Rel>()
                 + m.items.capacity() * size_of::<Item>()
                 + m.signals.capacity() * size_of::<store::Signal>()
-                + m.promises.capacity() * size_of::<Promise>()) as u64;
-            s.state_bytes += m
+                + m.promises.capacity() * size_of::<Promise>())
+                as u64;
+            s.evidence_bytes += m
                 .rels
                 .iter()
                 .map(|r| (r.items.capacity() * size_of::<Item>()) as u64)
                 .sum::<u64>();
             let (v, k) = table::<u32, u32>(m.ticket_of.capacity());
-            s.state_bytes += v + k;
+            s.index_bytes += v + k;
             for map in std::iter::once(&m.customers).chain(&m.subjects) {
-                s.state_bytes += map.index_bytes();
+                s.index_bytes += map.index_bytes();
                 s.id_bytes += map.key_bytes();
             }
             s.id_bytes += (m.ids.capacity() + m.id_ends.capacity() * size_of::<u32>()) as u64;
         }
+        s.state_bytes = s.evidence_bytes + s.index_bytes;
         s
     }
 }
