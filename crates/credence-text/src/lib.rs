@@ -234,7 +234,7 @@ fn char_slice(text: &str, [start, end]: [usize; 2]) -> &str {
     &text[b0..b1]
 }
 
-/// Human form: `negative 0.47 zh    product_quality+ delivery-  | text`.
+/// Human form: `positive 0.53 zh    product_quality+ delivery-  | text`.
 impl std::fmt::Display for Analysis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let label = if self.sentiment.is_positive() {

@@ -59,8 +59,8 @@ impl Default for TrainConfig {
 /// held-out in the grid of `credence-train-text --grid`).
 pub const ZH_CONFIG: TrainConfig = TrainConfig {
     bits: 20,
-    epochs: 2,
-    lr: 0.05,
+    epochs: 5,
+    lr: 0.02,
     l2: 1e-5,
     nb_alpha: None,
     dense_scale: 1.0,
