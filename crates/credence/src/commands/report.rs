@@ -1,0 +1,784 @@
+//! `credence report`: the indicator system per merchant and period, with service
+//! recovery, as a table, JSON, CSV or a self-contained HTML page with charts.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use credence_engine::{Engine, Rules, StageCounts};
+use credence_indicators::{
+    Dataset, DatasetBuilder, Episode, Granularity, Indicators, Options, Period, PeriodSpec,
+    RecoveryOptions, RecoverySummary, indicators, parse_bound, recovery, summarize, trust_fields,
+    trust_time,
+};
+use credence_store::{EventStore, Filter};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{Global, open_store};
+
+/// `credence report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// One merchant (default: every merchant in the store).
+    #[arg(long, short)]
+    merchant: Option<String>,
+    /// Start of the range: a date (start of that day in --tz) or an RFC 3339 time.
+    /// [default: the day of the first event]
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// End of the range: a date (inclusive: up to the end of that day in --tz) or an
+    /// RFC 3339 time (exclusive). [default: the day of the last event, inclusive]
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Split the range into calendar months or weeks (Monday to Sunday) in --tz.
+    #[arg(long, value_enum)]
+    by: Option<ByArg>,
+    /// The time zone of dates and period boundaries (IANA name, e.g. Asia/Shanghai).
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    tz: String,
+    /// Write the rows as CSV (one per merchant and period) instead of a table.
+    #[arg(long)]
+    csv: bool,
+    /// Also write a self-contained HTML report with charts to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Evidence rules for the trust fields, from a TOML file (see docs/trust-model.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// A period length on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    /// Calendar months.
+    Month,
+    /// Weeks starting on Monday.
+    Week,
+}
+
+impl From<ByArg> for Granularity {
+    fn from(b: ByArg) -> Granularity {
+        match b {
+            ByArg::Month => Granularity::Month,
+            ByArg::Week => Granularity::Week,
+        }
+    }
+}
+
+/// One output row: a merchant, a period, its indicators and its recovery figures.
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    merchant: &'a str,
+    period_start: Timestamp,
+    period_end: Timestamp,
+    #[serde(flatten)]
+    indicators: &'a Indicators,
+    recovery: &'a RecoverySummary,
+}
+
+/// Everything computed for one merchant.
+struct MerchantResult {
+    name: String,
+    rows: Vec<(Period, Indicators, RecoverySummary)>,
+    episodes: Vec<Episode>,
+}
+
+fn rules(config: &Option<PathBuf>) -> Result<Rules> {
+    let Some(path) = config else {
+        return Ok(Rules::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let rules: Rules =
+        toml::from_str(&text).with_context(|| format!("{}: invalid rules", path.display()))?;
+    rules
+        .validate()
+        .with_context(|| format!("{}: invalid rules", path.display()))?;
+    Ok(rules)
+}
+
+/// Runs `credence report`.
+pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let tz = TimeZone::get(&args.tz).with_context(|| {
+        format!(
+            "--tz `{}` is not a known IANA time zone (e.g. UTC, Asia/Shanghai, Europe/Paris)",
+            args.tz
+        )
+    })?;
+    let from = args
+        .from
+        .as_deref()
+        .map(|s| parse_bound(s, &tz, false))
+        .transpose()
+        .context("--from")?;
+    let to = args
+        .to
+        .as_deref()
+        .map(|s| parse_bound(s, &tz, true))
+        .transpose()
+        .context("--to")?;
+
+    // One scan: every merchant's facts (the Bayesian rating prior needs all reviews),
+    // the engine only for the merchants reported.
+    let store = open_store(g)?;
+    let mut builder = DatasetBuilder::new();
+    let mut engine = Engine::new(rules(&args.config)?)?;
+    store.scan(&Filter::default(), &mut |stored| {
+        builder.add(&stored.event);
+        if args
+            .merchant
+            .as_deref()
+            .is_none_or(|m| m == stored.event.merchant)
+        {
+            engine.add(&stored.event);
+        }
+        Ok(())
+    })?;
+    let data = builder.build();
+    let loaded = t0.elapsed();
+
+    let merchants: Vec<String> = match &args.merchant {
+        Some(m) => {
+            if data.span(Some(m)).is_none() {
+                let known = data.merchants();
+                bail!(
+                    "no events for merchant `{m}`; merchants in the store: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            }
+            vec![m.clone()]
+        }
+        None => data.merchants().into_iter().map(String::from).collect(),
+    };
+    let Some((first, last)) = data.span(args.merchant.as_deref()) else {
+        bail!("the store has no events: load some with `credence ingest FILE`");
+    };
+    let spec = PeriodSpec {
+        from,
+        to,
+        by: args.by.map(Granularity::from),
+        tz: tz.clone(),
+    };
+    let periods = spec.periods(first, last)?;
+    let range = Period {
+        start: periods[0].start,
+        end: periods[periods.len() - 1].end,
+        previous_start: periods[0].previous_start,
+    };
+
+    let opts = Options::default();
+    let ropts = RecoveryOptions::default();
+    let results: Vec<MerchantResult> = merchants
+        .iter()
+        .map(|m| {
+            let ind = indicators(&data, &engine, m, &periods, &opts);
+            let (episodes, _) = recovery(&data, &engine, m, &ropts);
+            let rows = periods
+                .iter()
+                .zip(ind)
+                .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
+                .collect();
+            MerchantResult {
+                name: m.clone(),
+                rows,
+                episodes,
+            }
+        })
+        .collect();
+    let computed = t0.elapsed();
+
+    if let Some(path) = &args.html {
+        let page = html_page(&data, &engine, &results, &spec, &range, &args.tz)?;
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+
+    let mut out = std::io::stdout().lock();
+    if g.json {
+        for r in &results {
+            for (p, ind, rec) in &r.rows {
+                let row = Row {
+                    merchant: &r.name,
+                    period_start: p.start,
+                    period_end: p.end,
+                    indicators: ind,
+                    recovery: rec,
+                };
+                serde_json::to_writer(&mut out, &row)?;
+                writeln!(out)?;
+            }
+        }
+        // With --merchant and no --by there is one row: the one JSON object.
+    } else if args.csv {
+        write_csv(&mut out, &results)?;
+    } else {
+        print_table(&mut out, &results, args.by.is_some())?;
+        if let Some(path) = &args.html {
+            writeln!(out, "\nHTML report written to {}", path.display())?;
+        }
+    }
+    if !g.quiet && !g.json && !args.csv {
+        eprintln!(
+            "report: {} merchants × {} periods; loaded in {:.2} s, computed in {:.2} s, total {:.2} s",
+            results.len(),
+            periods.len(),
+            loaded.as_secs_f64(),
+            (computed - loaded).as_secs_f64(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A row as flat JSON (nested objects joined with `_`; the per-kind maps left out).
+fn flat(row: &Row<'_>) -> Result<Vec<(String, Value)>> {
+    fn walk(prefix: &str, v: Value, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "failures_by_kind" || k == "recoveries_by_action" {
+                        continue;
+                    }
+                    let key = if prefix.is_empty() {
+                        k
+                    } else {
+                        format!("{prefix}_{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            v => out.push((prefix.to_string(), v)),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", serde_json::to_value(row)?, &mut out);
+    Ok(out)
+}
+
+fn write_csv(out: &mut impl Write, results: &[MerchantResult]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = false;
+    for r in results {
+        for (p, ind, rec) in &r.rows {
+            let cells = flat(&Row {
+                merchant: &r.name,
+                period_start: p.start,
+                period_end: p.end,
+                indicators: ind,
+                recovery: rec,
+            })?;
+            if !header {
+                w.write_record(cells.iter().map(|c| c.0.as_str()))?;
+                header = true;
+            }
+            w.write_record(cells.iter().map(|(_, v)| match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            }))?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) => format!("{x:.decimals$}"),
+        None => "—".to_string(),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    match v {
+        Some(x) => format!("{:.1}%", 100.0 * x),
+        None => "—".to_string(),
+    }
+}
+
+/// The table lines of one indicator set: (label, value).
+fn indicator_lines(i: &Indicators) -> Vec<(&'static str, String)> {
+    let s = &i.stage_counts;
+    vec![
+        ("NPS (−100..100)          净推荐值", opt(i.nps, 1)),
+        ("CSAT (% ≥ 4)             满意度", opt(i.csat, 1)),
+        ("CES (mean, 1–7)          费力度", opt(i.ces, 2)),
+        (
+            "survey responses         问卷数",
+            format!(
+                "{} (nps {}, csat {}, ces {})",
+                i.responses, i.nps_responses, i.csat_responses, i.ces_responses
+            ),
+        ),
+        ("on-time delivery         准时交付", pct(i.on_time_rate)),
+        ("promises kept            守约率", pct(i.promise_kept_rate)),
+        (
+            "first response in SLA    首次响应达标",
+            pct(i.first_response_sla_rate),
+        ),
+        ("complaints / 100 orders  投诉率", opt(i.complaint_rate, 2)),
+        ("refund rate              退款率", pct(i.refund_rate)),
+        ("repurchase rate          复购率", pct(i.repurchase_rate)),
+        ("retention rate           留存率", pct(i.retention_rate)),
+        ("orders                   订单", i.orders.to_string()),
+        (
+            "reviews                  评价数",
+            i.review_count.to_string(),
+        ),
+        ("average rating           平均评分", opt(i.avg_rating, 2)),
+        (
+            "Bayesian rating          贝叶斯评分",
+            opt(i.bayes_rating, 2),
+        ),
+        (
+            "bad reviews answered 48h 差评48h回复率",
+            pct(i.negative_review_reply_rate),
+        ),
+        ("trust mean (0–100)       平均信任", opt(i.trust_mean, 1)),
+        ("trust p10                信任P10", opt(i.trust_p10, 1)),
+        (
+            "stages                   阶段",
+            format!(
+                "initial {} · developing {} · committed {} · at risk {} · ended {}",
+                s.initial, s.developing, s.committed, s.at_risk, s.ended
+            ),
+        ),
+    ]
+}
+
+fn print_table(out: &mut impl Write, results: &[MerchantResult], by: bool) -> Result<()> {
+    for r in results {
+        if by {
+            writeln!(out, "{}", r.name)?;
+            writeln!(
+                out,
+                "  {:<22} {:>6} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6}",
+                "period",
+                "orders",
+                "NPS",
+                "CSAT",
+                "on-time",
+                "kept",
+                "compl.",
+                "repurch",
+                "retain",
+                "rating",
+                "trust",
+                "p10"
+            )?;
+            for (p, i, _) in &r.rows {
+                writeln!(
+                    out,
+                    "  {:<22} {:>6} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6}",
+                    format!("{} → {}", date(p.start), date(p.end)),
+                    i.orders,
+                    opt(i.nps, 0),
+                    opt(i.csat, 0),
+                    pct(i.on_time_rate),
+                    pct(i.promise_kept_rate),
+                    opt(i.complaint_rate, 1),
+                    pct(i.repurchase_rate),
+                    pct(i.retention_rate),
+                    opt(i.avg_rating, 2),
+                    opt(i.trust_mean, 1),
+                    opt(i.trust_p10, 1)
+                )?;
+            }
+        } else {
+            for (p, i, _) in &r.rows {
+                writeln!(out, "{}  [{} → {})", r.name, p.start, p.end)?;
+                for (label, v) in indicator_lines(i) {
+                    writeln!(out, "  {label}  {v}")?;
+                }
+            }
+        }
+        let all = summarize(&r.episodes, None);
+        let rec = if by { &all } else { &r.rows[0].2 };
+        writeln!(out, "  service recovery 服务补救:")?;
+        writeln!(
+            out,
+            "    {} failures in {} episodes; {} recovered ({}); trust restored {} · exceeded {} of {} measured; median time to recovery {} h",
+            rec.failures,
+            rec.episodes,
+            rec.recovered,
+            pct(rec.recovery_rate),
+            pct(rec.restored_rate),
+            pct(rec.exceeded_rate),
+            rec.evaluated,
+            opt(rec.median_hours_to_recovery, 1)
+        )?;
+        writeln!(
+            out,
+            "    trust before {} → after failure {} → after recovery {}",
+            opt(rec.mean_trust_before, 1),
+            opt(rec.mean_trust_after_failure, 1),
+            opt(rec.mean_trust_after_recovery, 1)
+        )?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn date(t: Timestamp) -> String {
+    t.to_string().chars().take(10).collect()
+}
+
+// ---------------------------------------------------------------------------------
+// HTML
+
+const UPLOT_JS: &str = include_str!("../../assets/uplot/uPlot.iife.min.js");
+const UPLOT_CSS: &str = include_str!("../../assets/uplot/uPlot.min.css");
+
+/// The indicators charted over time.
+const TRENDS: [(&str, &str); 10] = [
+    ("trust_mean", "Mean trust · 平均信任 (0–100)"),
+    ("trust_p10", "Trust, 10th percentile · 信任P10 (0–100)"),
+    ("nps", "NPS · 净推荐值 (−100..100)"),
+    ("csat", "CSAT · 满意度 (% ≥ 4)"),
+    ("on_time_rate", "On-time delivery · 准时交付率"),
+    ("promise_kept_rate", "Promises kept · 守约率"),
+    ("complaint_rate", "Complaints per 100 orders · 每百单投诉"),
+    ("repurchase_rate", "Repurchase rate · 复购率"),
+    ("retention_rate", "Retention rate · 留存率"),
+    ("avg_rating", "Average rating · 平均评分"),
+];
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html_page(
+    data: &Dataset,
+    engine: &Engine,
+    results: &[MerchantResult],
+    spec: &PeriodSpec,
+    range: &Period,
+    tz_name: &str,
+) -> Result<String> {
+    // The trend series: the report's own periods with --by, else months over the range.
+    let series_periods: Vec<Period> = if spec.by.is_some() {
+        results
+            .first()
+            .map(|r| r.rows.iter().map(|x| x.0).collect())
+            .unwrap_or_default()
+    } else {
+        PeriodSpec {
+            from: Some(range.start),
+            to: Some(range.end),
+            by: Some(Granularity::Month),
+            tz: spec.tz.clone(),
+        }
+        .periods(range.start, range.end)?
+    };
+    let opts = Options::default();
+    let mut trends = serde_json::Map::new();
+    let mut distribution = serde_json::Map::new();
+    let mut stages = serde_json::Map::new();
+    let mut recovery_json = serde_json::Map::new();
+    let mut overall = serde_json::Map::new();
+    for r in results {
+        let rows: Vec<Indicators> = if spec.by.is_some() {
+            r.rows.iter().map(|x| x.1.clone()).collect()
+        } else {
+            indicators(data, engine, &r.name, &series_periods, &opts)
+        };
+        let mut m = serde_json::Map::new();
+        for (key, _) in TRENDS {
+            let col: Vec<Value> = rows
+                .iter()
+                .map(|i| {
+                    serde_json::to_value(i)
+                        .ok()
+                        .and_then(|v| v.get(key).cloned())
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            m.insert(key.to_string(), Value::Array(col));
+        }
+        trends.insert(r.name.clone(), Value::Object(m));
+
+        // Distribution and stages at the end of the range.
+        let as_of = data.span(Some(&r.name)).map(|s| s.1).unwrap_or(range.end);
+        let (_, _, counts, scores) = trust_fields(engine, &r.name, trust_time(range, as_of));
+        let mut bins = [0u64; 10];
+        for s in scores {
+            bins[((s / 10.0).floor().clamp(0.0, 9.0)) as usize] += 1;
+        }
+        distribution.insert(r.name.clone(), json!(bins));
+        stages.insert(r.name.clone(), serde_json::to_value(counts)?);
+        let all = summarize(&r.episodes, Some(range));
+        recovery_json.insert(r.name.clone(), serde_json::to_value(&all)?);
+        let whole = if spec.by.is_none() {
+            r.rows[0].1.clone()
+        } else {
+            indicators(data, engine, &r.name, std::slice::from_ref(range), &opts).remove(0)
+        };
+        overall.insert(r.name.clone(), serde_json::to_value(&whole)?);
+    }
+    let x: Vec<i64> = series_periods.iter().map(|p| p.start.as_second()).collect();
+    let labels: Vec<String> = series_periods.iter().map(|p| date(p.start)).collect();
+    let payload = json!({
+        "range": {"start": range.start, "end": range.end, "tz": tz_name},
+        "merchants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        "series": {"x": x, "labels": labels, "granularity": if spec.by == Some(Granularity::Week) { "week" } else { "month" }},
+        "trends": trends,
+        "trend_titles": TRENDS.iter().map(|(k, t)| json!([k, t])).collect::<Vec<_>>(),
+        "distribution": {"bins": ["0–10","10–20","20–30","30–40","40–50","50–60","60–70","70–80","80–90","90–100"], "by_merchant": distribution},
+        "stages": stages,
+        "overall": overall,
+        "recovery": recovery_json,
+        "alerts": [],
+    });
+    // `</` inside a script element would end it.
+    let payload = serde_json::to_string(&payload)?.replace("</", "<\\/");
+
+    let mut tables = String::new();
+    for r in results {
+        let whole = overall
+            .get(&r.name)
+            .cloned()
+            .and_then(|v| serde_json::from_value::<IndicatorView>(v).ok());
+        if let Some(w) = whole {
+            tables.push_str(&format!("<h3>{}</h3><table class=\"ind\">", esc(&r.name)));
+            for (label, v) in w.lines() {
+                tables.push_str(&format!(
+                    "<tr><th>{}</th><td>{}</td></tr>",
+                    esc(label),
+                    esc(&v)
+                ));
+            }
+            tables.push_str("</table>");
+        }
+    }
+    let funnel = funnel_html(results, &stages);
+
+    Ok(format!(
+        r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>credence — trust report · 信任报告</title>
+<style>{UPLOT_CSS}</style>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 0 auto; max-width: 1180px; padding: 1.2rem; color: #1d2430; background: #fafbfc; }}
+h1 {{ margin-bottom: .2rem; }} h2 {{ border-bottom: 2px solid #dde3ea; padding-bottom: .3rem; margin-top: 2.2rem; }}
+.sub {{ color: #5b6675; margin-top: 0; }}
+.grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 1rem; }}
+.card {{ background: #fff; border: 1px solid #e3e8ee; border-radius: 8px; padding: .6rem .8rem; }}
+.card h3 {{ margin: .2rem 0 .4rem; font-size: 1rem; }}
+table.ind {{ border-collapse: collapse; margin-bottom: 1rem; }} table.ind th {{ text-align: left; font-weight: normal; color: #445; padding: 2px 14px 2px 0; }} table.ind td {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.funnel .bar {{ height: 22px; background: #4e79a7; color: #fff; font-size: 12px; line-height: 22px; padding-left: 6px; border-radius: 3px; margin: 3px 0; white-space: nowrap; }}
+.funnel .at_risk {{ background: #e15759; }} .funnel .ended {{ background: #9aa3ad; }} .funnel .committed {{ background: #59a14f; }} .funnel .developing {{ background: #76b7b2; }}
+.todo {{ background: #fff8e1; border: 1px dashed #e0b000; padding: .8rem; border-radius: 6px; }}
+.rec td, .rec th {{ padding: 3px 10px; text-align: right; }} .rec th:first-child, .rec td:first-child {{ text-align: left; }}
+</style>
+</head>
+<body>
+<h1>Customer trust report · 客户信任报告</h1>
+<p class="sub" id="range"></p>
+
+<h2>Trust over time · 信任趋势</h2>
+<div class="grid" id="trust-trend"></div>
+
+<h2>Trust distribution · 信任分布</h2>
+<p class="sub">Relationships not ended, at the end of the range, by trust score (0–100). · 区间末未结束的客户关系按信任分分布。</p>
+<div class="grid" id="distribution"></div>
+
+<h2>Stage funnel · 阶段漏斗</h2>
+<p class="sub">initial (accept · 接纳) → developing (approve · 认同) → committed (rely · 信赖); at risk (风险) and ended (结束) apart.</p>
+<div class="grid funnel">{funnel}</div>
+
+<h2>Indicator trends · 指标趋势</h2>
+<div class="grid" id="trends"></div>
+
+<h2>Service recovery · 服务补救</h2>
+<p class="sub">Failure episodes (late or broken promises, complaints, reviews ≤ 2★) and the reply, resolution or compensation that followed within 30 days; trust before the failure, just after it and after recovery. · 失误事件及其后的补救，补救前后信任变化。</p>
+<div class="card"><table class="rec" id="recovery"></table></div>
+
+<h2>Open alerts · 未处理预警</h2>
+<div class="todo" id="alerts">No alerts in this report yet. · 暂无预警数据。
+<!-- TODO(integrator): alerts come from crates/credence-watch (issue 4, items 2–4); fill data.alerts with the open alerts of the range ({{"id","kind","merchant","customer","stream","opened_at","severity","magnitude","reasons"}}) and this section lists them. -->
+</div>
+
+<h2>All indicators for the range · 区间全部指标</h2>
+{tables}
+
+<p class="sub">Definitions: docs/indicators.md. Charts: uPlot (MIT), embedded — no network needed. · 图表库已内嵌，离线可看。</p>
+
+<script id="report-data" type="application/json">{payload}</script>
+<script>{UPLOT_JS}</script>
+<script>
+{SCRIPT}
+</script>
+</body>
+</html>
+"##
+    ))
+}
+
+/// The subset of indicator fields the HTML table shows.
+#[derive(serde::Deserialize)]
+struct IndicatorView {
+    nps: Option<f64>,
+    csat: Option<f64>,
+    ces: Option<f64>,
+    responses: u64,
+    on_time_rate: Option<f64>,
+    promise_kept_rate: Option<f64>,
+    first_response_sla_rate: Option<f64>,
+    complaint_rate: Option<f64>,
+    refund_rate: Option<f64>,
+    repurchase_rate: Option<f64>,
+    retention_rate: Option<f64>,
+    orders: u64,
+    reviews: u64,
+    avg_rating: Option<f64>,
+    bayes_rating: Option<f64>,
+    negative_review_reply_rate: Option<f64>,
+    trust_mean: Option<f64>,
+    trust_p10: Option<f64>,
+}
+
+impl IndicatorView {
+    fn lines(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("NPS · 净推荐值", opt(self.nps, 1)),
+            ("CSAT · 满意度 (%)", opt(self.csat, 1)),
+            ("CES · 费力度", opt(self.ces, 2)),
+            ("Survey responses · 问卷数", self.responses.to_string()),
+            ("On-time delivery · 准时交付", pct(self.on_time_rate)),
+            ("Promises kept · 守约率", pct(self.promise_kept_rate)),
+            (
+                "First response in SLA · 首次响应达标",
+                pct(self.first_response_sla_rate),
+            ),
+            (
+                "Complaints / 100 orders · 投诉率",
+                opt(self.complaint_rate, 2),
+            ),
+            ("Refund rate · 退款率", pct(self.refund_rate)),
+            ("Repurchase rate · 复购率", pct(self.repurchase_rate)),
+            ("Retention rate · 留存率", pct(self.retention_rate)),
+            ("Orders · 订单", self.orders.to_string()),
+            ("Reviews · 评价", self.reviews.to_string()),
+            ("Average rating · 平均评分", opt(self.avg_rating, 2)),
+            ("Bayesian rating · 贝叶斯评分", opt(self.bayes_rating, 2)),
+            (
+                "Bad reviews answered in 48 h · 差评48小时回复",
+                pct(self.negative_review_reply_rate),
+            ),
+            ("Mean trust · 平均信任", opt(self.trust_mean, 1)),
+            ("Trust p10 · 信任P10", opt(self.trust_p10, 1)),
+        ]
+    }
+}
+
+fn funnel_html(results: &[MerchantResult], stages: &serde_json::Map<String, Value>) -> String {
+    let mut s = String::new();
+    for r in results {
+        let Some(c) = stages
+            .get(&r.name)
+            .and_then(|v| serde_json::from_value::<StageCounts>(v.clone()).ok())
+        else {
+            continue;
+        };
+        let total = (c.initial + c.developing + c.committed + c.at_risk + c.ended).max(1);
+        s.push_str(&format!("<div class=\"card\"><h3>{}</h3>", esc(&r.name)));
+        for (class, label, n) in [
+            ("initial", "initial · 接纳", c.initial),
+            ("developing", "developing · 认同", c.developing),
+            ("committed", "committed · 信赖", c.committed),
+            ("at_risk", "at risk · 风险", c.at_risk),
+            ("ended", "ended · 结束", c.ended),
+        ] {
+            let w = 100.0 * n as f64 / total as f64;
+            s.push_str(&format!(
+                "<div class=\"bar {class}\" style=\"width:{:.1}%\" data-stage=\"{class}\" data-count=\"{n}\">{label}: {n}</div>",
+                w.max(0.5)
+            ));
+        }
+        s.push_str("</div>");
+    }
+    s
+}
+
+const SCRIPT: &str = r#"
+const D = JSON.parse(document.getElementById('report-data').textContent);
+const COLORS = ['#4e79a7','#f28e2b','#e15759','#76b7b2','#59a14f','#edc948','#b07aa1','#ff9da7','#9c755f','#bab0ac'];
+const color = i => COLORS[i % COLORS.length];
+document.getElementById('range').textContent =
+  'Range · 区间: ' + D.range.start + ' → ' + D.range.end + ' (' + D.range.tz + '), ' +
+  D.merchants.length + ' merchant(s) · 商家';
+function width(el) { return Math.max(320, Math.min(1100, el.clientWidth - 24)); }
+function card(parent, title) {
+  const c = document.createElement('div'); c.className = 'card';
+  const h = document.createElement('h3'); h.textContent = title; c.appendChild(h);
+  const body = document.createElement('div'); c.appendChild(body);
+  parent.appendChild(c); return body;
+}
+function lineChart(parent, title, key) {
+  const body = card(parent, title);
+  const data = [D.series.x];
+  const series = [{}];
+  D.merchants.forEach((m, i) => {
+    data.push(D.trends[m][key].map(v => v === null ? null : v));
+    series.push({ label: m, stroke: color(i), width: 2, points: { show: true, size: 5 } });
+  });
+  new uPlot({ width: width(body), height: 240, series, scales: { x: { time: true } },
+              axes: [{}, { size: 55 }] }, data, body);
+}
+const tt = document.getElementById('trust-trend');
+lineChart(tt, 'Mean trust per merchant · 各商家平均信任 (0–100)', 'trust_mean');
+lineChart(tt, 'Trust, 10th percentile · 信任第10百分位', 'trust_p10');
+const tr = document.getElementById('trends');
+D.trend_titles.slice(2).forEach(([k, t]) => lineChart(tr, t, k));
+const dist = document.getElementById('distribution');
+D.merchants.forEach((m, i) => {
+  const counts = D.distribution.by_merchant[m];
+  const body = card(dist, m + ' — relationships by trust · 按信任分的客户数');
+  const xs = counts.map((_, k) => k * 10 + 5);
+  new uPlot({ width: width(body), height: 200,
+    scales: { x: { time: false, range: [0, 100] } },
+    axes: [{ values: (u, v) => v.map(x => x) }, { size: 55 }],
+    series: [{ label: 'trust' }, { label: 'customers · 客户', fill: color(i) + 'cc', stroke: color(i),
+              paths: uPlot.paths.bars({ size: [0.9, 80] }), points: { show: false } }] },
+    [xs, counts], body);
+});
+const rec = document.getElementById('recovery');
+const hdr = ['merchant · 商家', 'failures · 失误', 'episodes · 事件', 'recovered · 已补救', 'recovery rate · 补救率',
+  'trust restored · 信任恢复', 'exceeded · 超过原水平', 'median h to recovery · 补救中位时长', 'trust before → after failure → after recovery'];
+rec.innerHTML = '<tr>' + hdr.map(h => '<th>' + h + '</th>').join('') + '</tr>';
+const f1 = v => v === null ? '—' : v.toFixed(1);
+const pc = v => v === null ? '—' : (100 * v).toFixed(1) + '%';
+D.merchants.forEach(m => {
+  const r = D.recovery[m];
+  const tr = document.createElement('tr');
+  [m, r.failures, r.episodes, r.recovered, pc(r.recovery_rate), pc(r.restored_rate), pc(r.exceeded_rate),
+   f1(r.median_hours_to_recovery),
+   f1(r.mean_trust_before) + ' → ' + f1(r.mean_trust_after_failure) + ' → ' + f1(r.mean_trust_after_recovery)]
+    .forEach(v => { const td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
+  rec.appendChild(tr);
+});
+if (D.alerts.length) {
+  const a = document.getElementById('alerts');
+  a.className = 'card';
+  a.textContent = '';
+  D.alerts.forEach(x => { const p = document.createElement('p');
+    p.textContent = [x.severity, x.kind, x.merchant, x.customer || x.stream || '', x.opened_at].join(' · ');
+    a.appendChild(p); });
+}
+"#;
