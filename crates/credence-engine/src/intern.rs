@@ -8,12 +8,15 @@ use crate::store::FxHasher;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    /// 0 = empty, else the key's index + 1. Length: 0 or a power of two.
-    slots: Vec<u32>,
-    /// Low 32 bits of each key's hash (fast reject; rehash without rehashing the key).
-    hashes: Vec<u32>,
-    /// Value of each key.
+    /// (low 32 bits of the key's hash, key index + 1; 0 = empty). The hash sits in the
+    /// slot so a probe rejects other keys without touching them, and a rehash needs no
+    /// key. Length: 0 or a power of two.
+    slots: Vec<(u32, u32)>,
+    /// Value of each key; empty for an identity interner (value = key index), which
+    /// saves a memory access per lookup.
     vals: Vec<u32>,
+    identity: bool,
+    len: usize,
     /// Keys, concatenated; `ends[i]` is where key `i` ends.
     arena: String,
     ends: Vec<u32>,
@@ -27,8 +30,25 @@ fn hash(key: &str) -> u32 {
 }
 
 impl Interner {
+    /// An interner whose values are the keys' indexes (0, 1, 2… in insertion order).
+    pub(crate) fn identity() -> Interner {
+        Interner {
+            identity: true,
+            ..Interner::default()
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.vals.len()
+        self.len
+    }
+
+    #[inline]
+    fn val(&self, k: usize) -> u32 {
+        if self.identity {
+            k as u32
+        } else {
+            self.vals[k]
+        }
     }
 
     fn key(&self, i: usize) -> &str {
@@ -42,12 +62,8 @@ impl Interner {
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         loop {
-            let s = self.slots[i];
-            if s == 0 {
-                return i;
-            }
-            let k = (s - 1) as usize;
-            if self.hashes[k] == h && self.key(k) == key {
+            let (sh, s) = self.slots[i];
+            if s == 0 || (sh == h && self.key((s - 1) as usize) == key) {
                 return i;
             }
             i = (i + 1) & mask;
@@ -58,8 +74,8 @@ impl Interner {
         if self.slots.is_empty() {
             return None;
         }
-        let s = self.slots[self.find(key, hash(key))];
-        (s != 0).then(|| self.vals[(s - 1) as usize])
+        let (_, s) = self.slots[self.find(key, hash(key))];
+        (s != 0).then(|| self.val((s - 1) as usize))
     }
 
     /// The value of `key`, inserting `make()` if it is new.
@@ -69,16 +85,19 @@ impl Interner {
         }
         let h = hash(key);
         let i = self.find(key, h);
-        let s = self.slots[i];
+        let (_, s) = self.slots[i];
         if s != 0 {
-            return self.vals[(s - 1) as usize];
+            return self.val((s - 1) as usize);
         }
         let v = make();
+        debug_assert!(!self.identity || v as usize == self.len);
         self.arena.push_str(key);
         self.ends.push(self.arena.len() as u32);
-        self.hashes.push(h);
-        self.vals.push(v);
-        self.slots[i] = self.vals.len() as u32;
+        if !self.identity {
+            self.vals.push(v);
+        }
+        self.len += 1;
+        self.slots[i] = (h, self.len as u32);
         v
     }
 
@@ -88,20 +107,22 @@ impl Interner {
     }
 
     fn rehash(&mut self, n: usize) {
-        self.slots = vec![0; n];
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); n]);
         let mask = n - 1;
-        for (k, &h) in self.hashes.iter().enumerate() {
-            let mut i = h as usize & mask;
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
+        for (h, s) in old {
+            if s != 0 {
+                let mut i = h as usize & mask;
+                while self.slots[i].1 != 0 {
+                    i = (i + 1) & mask;
+                }
+                self.slots[i] = (h, s);
             }
-            self.slots[i] = k as u32 + 1;
         }
     }
 
     /// (key, value) pairs in insertion order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
-        (0..self.len()).map(|i| (self.key(i), self.vals[i]))
+        (0..self.len()).map(|i| (self.key(i), self.val(i)))
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
@@ -112,15 +133,14 @@ impl Interner {
         if n < self.slots.len() {
             self.rehash(n);
         }
-        self.hashes.shrink_to_fit();
         self.vals.shrink_to_fit();
         self.arena.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
 
-    /// Bytes of the index (slots, hashes, values).
+    /// Bytes of the index (slots and values).
     pub(crate) fn index_bytes(&self) -> u64 {
-        4 * (self.slots.capacity() + self.hashes.capacity() + self.vals.capacity()) as u64
+        (8 * self.slots.capacity() + 4 * self.vals.capacity()) as u64
     }
 
     /// Bytes of the keys (arena and ends).
@@ -149,5 +169,10 @@ mod tests {
         assert_eq!(t.get("c-0000042"), Some(84));
         assert_eq!(t.iter().nth(3), Some(("c-0000003", 6)));
         assert_eq!(Interner::default().get("x"), None);
+        let mut id = Interner::identity();
+        assert_eq!(id.get_or_insert_with("a", || 0), 0);
+        assert_eq!(id.get_or_insert_with("b", || 1), 1);
+        assert_eq!(id.get_or_insert_with("a", || 9), 0);
+        assert_eq!(id.get("b"), Some(1));
     }
 }

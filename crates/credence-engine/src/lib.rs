@@ -298,8 +298,9 @@ impl Engine {
             .collect()
     }
 
-    /// The stage of every customer with an event at or before `at` (cheaper than
-    /// [`Engine::customers`]: no history, no reasons).
+    /// The stage and score (0–100) of every customer with an event at or before `at`,
+    /// sorted by customer id (cheaper than [`Engine::customers`]: no reasons, no
+    /// sentences; the stage still walks the history, for hysteresis).
     pub fn stages(&self, merchant: &str, at: Timestamp) -> Vec<(&str, Stage, f64)> {
         let Some(m) = self.get(merchant) else {
             return Vec::new();

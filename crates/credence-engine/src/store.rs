@@ -285,7 +285,7 @@ pub(crate) struct Merchant {
 impl Default for Merchant {
     fn default() -> Self {
         Merchant {
-            customers: Interner::default(),
+            customers: Interner::identity(),
             rels: Vec::new(),
             items: Vec::new(),
             signals: Vec::new(),
