@@ -110,6 +110,13 @@ enum Command {
     /// Recompute trust for the whole store: replay every event through the engine,
     /// evaluate every relationship, and report per merchant and how long it took.
     Rebuild(commands::rebuild::RebuildArgs),
+    /// The transparency log: signed checkpoints, receipts, consistency proofs, audits.
+    ///
+    /// Every accepted commitment, commitment_result and review is appended at ingest.
+    /// Receipts and proofs verify offline with the verifier key alone (docs/ledger.md).
+    Ledger(commands::ledger::LedgerArgs),
+    /// Erase a customer: destroy their ledger secret and personal data, keep the log valid.
+    Erase(commands::erase::EraseArgs),
     /// Sentiment and aspects of texts, one per line (Chinese, English or mixed).
     ///
     /// Prints one line per input line, in order. With --json:
@@ -152,6 +159,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Merchant(args) => commands::trust::run_merchant(g, args),
         Command::Report(args) => commands::report::run(g, args),
         Command::Rebuild(args) => commands::rebuild::run(g, args),
+        Command::Ledger(args) => commands::ledger::run(g, args),
+        Command::Erase(args) => commands::erase::run(g, args),
         Command::Text(args) => commands::text::run(g, args),
     }
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand: its arguments and what it does.
 
 pub mod demo;
+pub mod erase;
 pub mod ingest;
+pub mod ledger;
 pub mod rebuild;
 pub mod report;
 pub mod status;

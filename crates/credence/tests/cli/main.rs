@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 mod ingest;
+mod ledger;
 mod report;
 mod text;
 mod trust;
