@@ -127,6 +127,9 @@ enum Command {
     ///
     /// Example: echo "茶叶不错，但是晚到了一天" | credence text --json
     Text(commands::text::TextArgs),
+    /// Evaluate the statistics: BG/NBD on a customer summary, crisis detection on
+    /// simulated streams (docs/watch.md).
+    Eval(commands::eval::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -162,6 +165,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ledger(args) => commands::ledger::run(g, args),
         Command::Erase(args) => commands::erase::run(g, args),
         Command::Text(args) => commands::text::run(g, args),
+        Command::Eval(args) => commands::eval::run(g, args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod erase;
+pub mod eval;
 pub mod ingest;
 pub mod ledger;
 pub mod rebuild;
