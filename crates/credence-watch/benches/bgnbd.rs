@@ -18,6 +18,11 @@ fn fit_cdnow(bencher: divan::Bencher) {
 #[divan::bench]
 fn log_likelihood_cdnow(bencher: divan::Bencher) {
     let data = bgnbd::parse_summary_csv(CDNOW).expect("fixture parses");
-    let p = bgnbd::Params { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+    let p = bgnbd::Params {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
     bencher.bench(|| bgnbd::log_likelihood(divan::black_box(&p), divan::black_box(&data)));
 }

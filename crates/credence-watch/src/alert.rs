@@ -52,7 +52,9 @@ pub enum Severity {
 }
 
 /// Where a person has taken an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not yet looked at (every computed alert starts here).
@@ -282,7 +284,12 @@ pub fn crisis_alert(
         });
     }
     Alert {
-        id: alert_id(AlertKind::MerchantCrisis, merchant, &alarm.stream, opened_at),
+        id: alert_id(
+            AlertKind::MerchantCrisis,
+            merchant,
+            &alarm.stream,
+            opened_at,
+        ),
         kind: AlertKind::MerchantCrisis,
         merchant: merchant.to_string(),
         customer: None,
@@ -343,12 +350,13 @@ pub fn dedup(mut alerts: Vec<Alert>) -> Vec<Alert> {
     alerts.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then_with(|| a.id.cmp(&b.id)));
     alerts.dedup_by(|a, b| a.id == b.id);
     let gap = CUSTOMER_ALERT_GAP_DAYS * 86_400 * 1_000_000;
-    let mut last: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
+    let mut last: std::collections::HashMap<(String, String), i64> =
+        std::collections::HashMap::new();
     alerts.retain(|a| {
         let (AlertKind::CustomerRisk, Some(c)) = (a.kind, &a.customer) else {
             return true;
         };
-        let t = a.opened_at.as_microsecond() as i64;
+        let t = a.opened_at.as_microsecond();
         let key = (a.merchant.clone(), c.clone());
         match last.get(&key) {
             Some(&prev) if t - prev < gap => false,
@@ -389,14 +397,22 @@ mod tests {
         let t = ts("2026-02-17T00:00:00Z");
         let id = alert_id(AlertKind::MerchantCrisis, "m-tea", "delivery_overdue", t);
         assert_eq!(id.len(), 16);
-        assert_eq!(id, alert_id(AlertKind::MerchantCrisis, "m-tea", "delivery_overdue", t));
+        assert_eq!(
+            id,
+            alert_id(AlertKind::MerchantCrisis, "m-tea", "delivery_overdue", t)
+        );
         // Pinned (checked with Python hashlib): changing the derivation changes every id.
         assert_eq!(id, "9a3ed1f2d85c5794", "the id derivation changed");
         let others = [
             alert_id(AlertKind::CustomerRisk, "m-tea", "delivery_overdue", t),
             alert_id(AlertKind::MerchantCrisis, "m-tea2", "delivery_overdue", t),
             alert_id(AlertKind::MerchantCrisis, "m-tea", "delivery_late", t),
-            alert_id(AlertKind::MerchantCrisis, "m-tea", "delivery_overdue", ts("2026-02-17T00:00:01Z")),
+            alert_id(
+                AlertKind::MerchantCrisis,
+                "m-tea",
+                "delivery_overdue",
+                ts("2026-02-17T00:00:01Z"),
+            ),
         ];
         assert!(others.iter().all(|o| *o != id));
     }
@@ -406,11 +422,27 @@ mod tests {
         let a = customer_risk_alert("m-tea", "c-1", ts("2026-02-20T10:00:00Z"), &risky())
             .expect("risky enough");
         let v = serde_json::to_value(&a).expect("serialises");
-        let mut keys: Vec<&str> = v.as_object().expect("object").keys().map(|k| k.as_str()).collect();
+        let mut keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["customer", "id", "kind", "magnitude", "merchant", "opened_at", "playbook", "reasons", "severity", "status"]
+            [
+                "customer",
+                "id",
+                "kind",
+                "magnitude",
+                "merchant",
+                "opened_at",
+                "playbook",
+                "reasons",
+                "severity",
+                "status"
+            ]
         );
         assert_eq!(v["kind"], "customer_risk");
         assert_eq!(v["status"], "open");
@@ -445,7 +477,11 @@ mod tests {
             .collect();
         assert_eq!(
             c1,
-            ["2026-01-01T00:00:00Z", "2026-01-31T00:00:00Z", "2026-03-02T00:00:00Z"]
+            [
+                "2026-01-01T00:00:00Z",
+                "2026-01-31T00:00:00Z",
+                "2026-03-02T00:00:00Z"
+            ]
         );
         assert_eq!(kept.len(), 4);
     }
@@ -455,13 +491,29 @@ mod tests {
         assert_eq!(risk_severity(0.85), Severity::High);
         assert_eq!(risk_severity(0.7), Severity::Medium);
         assert_eq!(risk_severity(0.55), Severity::Low);
-        assert_eq!(crisis_severity("complaints:quality", 3.5, 6.0), Severity::High);
-        assert_eq!(crisis_severity("complaints:quality", 3.5, 2.0), Severity::Medium);
-        assert_eq!(crisis_severity("complaints:quality", 1.6, 3.0), Severity::Low);
-        assert_eq!(crisis_severity("delivery_overdue", 1.6, 3.0), Severity::Medium);
+        assert_eq!(
+            crisis_severity("complaints:quality", 3.5, 6.0),
+            Severity::High
+        );
+        assert_eq!(
+            crisis_severity("complaints:quality", 3.5, 2.0),
+            Severity::Medium
+        );
+        assert_eq!(
+            crisis_severity("complaints:quality", 1.6, 3.0),
+            Severity::Low
+        );
+        assert_eq!(
+            crisis_severity("delivery_overdue", 1.6, 3.0),
+            Severity::Medium
+        );
         assert_eq!(customer_playbook(Severity::Low).len(), 2);
         assert_eq!(customer_playbook(Severity::High).len(), 3);
-        assert!(crisis_playbook("delivery_late", Severity::High)[0].step_zh.contains("delivery_late"));
+        assert!(
+            crisis_playbook("delivery_late", Severity::High)[0]
+                .step_zh
+                .contains("delivery_late")
+        );
         assert_eq!(
             end_of_day_utc(jiff::civil::date(2026, 2, 17)).to_string(),
             "2026-02-18T00:00:00Z"

@@ -218,7 +218,10 @@ impl Calibration {
             return Err(CalibrationError::Invalid("arl_margin must be ≥ 1"));
         }
         if config == DetectorConfig::default() {
-            return Ok(Calibration::from_table(config, &crate::calibration_table::DEFAULT_H));
+            return Ok(Calibration::from_table(
+                config,
+                &crate::calibration_table::DEFAULT_H,
+            ));
         }
         Calibration::compute(config)
     }
@@ -397,12 +400,27 @@ fn dispersion_quantiles(config: &DetectorConfig, mu: f64, phi: f64) -> Vec<f64> 
 /// the baseline-rate quantiles `qs` and dispersion-estimate quantiles `vs`. The
 /// detector divides increments by φ̂ = max(1, vφ), which is the same as a threshold
 /// h·max(1, vφ) on the unscaled statistic.
-fn effective_arl(pmf: &[f64], mu: f64, phi: f64, qs: &[f64], vs: &[f64], shift: f64, h: f64) -> f64 {
+fn effective_arl(
+    pmf: &[f64],
+    mu: f64,
+    phi: f64,
+    qs: &[f64],
+    vs: &[f64],
+    shift: f64,
+    h: f64,
+) -> f64 {
     let mut rate = 0.0;
     for &q in qs {
         for &v in vs {
             let scale = (v * phi).max(1.0);
-            rate += 1.0 / arl_cusum(pmf, shift.ln(), (shift - 1.0) * q * mu, h * scale, ARL_STATES);
+            rate += 1.0
+                / arl_cusum(
+                    pmf,
+                    shift.ln(),
+                    (shift - 1.0) * q * mu,
+                    h * scale,
+                    ARL_STATES,
+                );
         }
     }
     (qs.len() * vs.len()) as f64 / rate
@@ -601,7 +619,11 @@ pub struct Monitor {
 
 /// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
 pub(crate) fn day_number(d: Date) -> i64 {
-    let (y, m, dd) = (i64::from(d.year()), i64::from(d.month()), i64::from(d.day()));
+    let (y, m, dd) = (
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
+    );
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -633,7 +655,11 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
         .days
         .iter()
         .map(|d| {
-            let e = if d.exposure.is_finite() && d.exposure > 0.0 { d.exposure } else { 0.0 };
+            let e = if d.exposure.is_finite() && d.exposure > 0.0 {
+                d.exposure
+            } else {
+                0.0
+            };
             (day_number(d.date), d.count, e)
         })
         .collect();
@@ -771,7 +797,11 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
                     ended_on: None,
                     observed,
                     expected,
-                    magnitude: if expected > 0.0 { observed as f64 / expected } else { f64::INFINITY },
+                    magnitude: if expected > 0.0 {
+                        observed as f64 / expected
+                    } else {
+                        f64::INFINITY
+                    },
                     baseline_rate: p,
                     statistic: s,
                     threshold: h,
@@ -779,7 +809,11 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
                 });
                 open = Some(alarms.len() - 1);
                 // keep the episode's days out of future baselines
-                for f in flagged.iter_mut().take(t + 1).skip(start.max(t.saturating_sub(g))) {
+                for f in flagged
+                    .iter_mut()
+                    .take(t + 1)
+                    .skip(start.max(t.saturating_sub(g)))
+                {
                     *f = true;
                 }
                 s = s.min(h);
@@ -844,7 +878,10 @@ pub fn detect(series: &DailySeries, cal: &Calibration) -> Vec<Alarm> {
 pub fn detect_all(series: &[DailySeries], cal: &Calibration) -> Vec<Alarm> {
     let mut by_name: std::collections::BTreeMap<&str, Vec<Day>> = std::collections::BTreeMap::new();
     for s in series {
-        by_name.entry(&s.stream).or_default().extend(s.days.iter().copied());
+        by_name
+            .entry(&s.stream)
+            .or_default()
+            .extend(s.days.iter().copied());
     }
     let mut out: Vec<Alarm> = by_name
         .into_iter()
@@ -858,7 +895,11 @@ pub fn detect_all(series: &[DailySeries], cal: &Calibration) -> Vec<Alarm> {
             )
         })
         .collect();
-    out.sort_by(|a, b| a.opened_on.cmp(&b.opened_on).then_with(|| a.stream.cmp(&b.stream)));
+    out.sort_by(|a, b| {
+        a.opened_on
+            .cmp(&b.opened_on)
+            .then_with(|| a.stream.cmp(&b.stream))
+    });
     out
 }
 

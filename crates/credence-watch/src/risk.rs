@@ -190,16 +190,15 @@ fn sentence(code: &str, i: &RiskInputs) -> (String, String) {
                     "Engagement fell: {} interactions in 30 days against a usual {e:.1}.",
                     i.events_30d
                 ),
-                format!(
-                    "互动减少：近30天{}次，平时约{e:.1}次。",
-                    i.events_30d
-                ),
+                format!("互动减少：近30天{}次，平时约{e:.1}次。", i.events_30d),
             )
         }
         _ => {
             let p = i.p_alive.unwrap_or(1.0) * 100.0;
             (
-                format!("Purchase rhythm has stopped: {p:.0}% chance the customer is still active."),
+                format!(
+                    "Purchase rhythm has stopped: {p:.0}% chance the customer is still active."
+                ),
                 format!("购买节奏已中断：该客户仍活跃的概率仅为{p:.0}%。"),
             )
         }
@@ -252,10 +251,7 @@ mod tests {
             trust_30d_ago: Some(80.0),
             ..calm()
         };
-        let i = RiskInputs {
-            p_alive: None,
-            ..i
-        };
+        let i = RiskInputs { p_alive: None, ..i };
         assert!((risk_score(&i).score - 0.30).abs() < 1e-12);
     }
 

@@ -289,9 +289,14 @@ mod tests {
             assert!((mean / m - 1.0).abs() < 0.03, "mean {mean} for {m}");
             assert!((var / m - 1.0).abs() < 0.06, "var {var} for {m}");
         }
-        let gs: Vec<f64> = (0..n).map(|_| gamma(&mut rng, NEGBIN_SIZE) / NEGBIN_SIZE).collect();
+        let gs: Vec<f64> = (0..n)
+            .map(|_| gamma(&mut rng, NEGBIN_SIZE) / NEGBIN_SIZE)
+            .collect();
         let mean = gs.iter().sum::<f64>() / n as f64;
         let var = gs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!((mean - 1.0).abs() < 0.01 && (var / 0.1 - 1.0).abs() < 0.06, "{mean} {var}");
+        assert!(
+            (mean - 1.0).abs() < 0.01 && (var / 0.1 - 1.0).abs() < 0.06,
+            "{mean} {var}"
+        );
     }
 }

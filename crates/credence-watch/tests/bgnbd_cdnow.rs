@@ -29,7 +29,10 @@ fn fit_matches_the_paper() {
         );
     }
     for (got, paper) in [(p.r, 0.243), (p.alpha, 4.414), (p.a, 0.793), (p.b, 2.426)] {
-        assert!((got - paper).abs() <= 5e-4 + 1e-9, "rounds to {paper}: {got}");
+        assert!(
+            (got - paper).abs() <= 5e-4 + 1e-9,
+            "rounds to {paper}: {got}"
+        );
     }
     assert!(
         (fit.log_likelihood - (-9582.4)).abs() < 0.1,

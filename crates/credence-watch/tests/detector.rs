@@ -66,7 +66,10 @@ fn on_time_slip_from_90_to_35_percent_is_flagged_within_days() {
             assert!(a.magnitude > 3.0, "magnitude {}", a.magnitude);
             assert!(!a.drivers.is_empty() && a.drivers.iter().all(|d| d.date >= a.started_on));
             assert!(a.drivers.iter().any(|d| d.date >= slip));
-            assert!(alarms.iter().filter(|x| x.opened_on >= slip).count() == 1, "one episode");
+            assert!(
+                alarms.iter().filter(|x| x.opened_on >= slip).count() == 1,
+                "one episode"
+            );
         }
     }
 }
@@ -82,7 +85,11 @@ fn stationary_streams_stay_within_the_false_alarm_budget() {
     for seed in 0..5u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(100 + seed);
         for (k, &lambda) in volumes.iter().enumerate() {
-            let dist = if k % 2 == 0 { sim::Dist::Poisson } else { sim::Dist::Negbin };
+            let dist = if k % 2 == 0 {
+                sim::Dist::Poisson
+            } else {
+                sim::Dist::Negbin
+            };
             let s = sim::simulate(&mut rng, dist, lambda, warm + 730, None);
             let from = s.days[warm].date;
             alarms += detect::detect(&s, &cal)
@@ -145,7 +152,9 @@ fn overdue_promises_alarm_before_late_deliveries_arrive() {
             .collect(),
     };
     let all = detect::detect_all(&[late, overdue], &cal);
-    let slip = date(2025, 9, 1).checked_add(jiff::Span::new().days(120)).expect("date");
+    let slip = date(2025, 9, 1)
+        .checked_add(jiff::Span::new().days(120))
+        .expect("date");
     let after: Vec<_> = all.iter().filter(|a| a.opened_on >= slip).collect();
     assert_eq!(after.len(), 2, "{all:?}");
     assert_eq!(after[0].stream, streams::DELIVERY_OVERDUE);
@@ -178,11 +187,17 @@ fn warm_up_and_empty_series_raise_nothing() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "computes the calibration: run with --release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "computes the calibration: run with --release"
+)]
 fn built_in_table_matches_a_fresh_calibration() {
     let built_in = cal();
     let fresh = Calibration::compute(DetectorConfig::default()).expect("computes");
     for (a, b) in built_in.thresholds().iter().zip(fresh.thresholds()) {
-        assert!((a - b).abs() < 1e-5, "{a} vs {b}: regenerate src/calibration_table.rs");
+        assert!(
+            (a - b).abs() < 1e-5,
+            "{a} vs {b}: regenerate src/calibration_table.rs"
+        );
     }
 }
