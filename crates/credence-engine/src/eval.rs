@@ -237,15 +237,16 @@ impl<'a> Ctx<'a> {
         if p != NO {
             let pr = &self.m.promises[p as usize];
             d.subject = Some(self.keys[p as usize]);
-            if pr.deadline != NEVER && pr.def_at != NEVER {
-                d.window_ms = Some(pr.deadline - pr.def_at);
+            let (deadline, def_at, res_at) = (pr.deadline(), pr.def_at(), pr.res_at());
+            if deadline != NEVER && def_at != NEVER {
+                d.window_ms = Some(deadline - def_at);
             }
-            if pr.kind == PromiseKind::ReviewReply {
-                d.rating = Some(pr.def_param);
+            if pr.kind() == PromiseKind::ReviewReply {
+                d.rating = Some(pr.def_param());
             }
-            if s.promise != NO && pr.deadline != NEVER {
-                let until = if pr.res_at <= t { pr.res_at } else { t };
-                d.delay_ms = Some(until - pr.deadline);
+            if s.promise != NO && deadline != NEVER {
+                let until = if res_at <= t { res_at } else { t };
+                d.delay_ms = Some(until - deadline);
             }
         }
         sentences(code, d)
@@ -256,8 +257,8 @@ fn promise_seen(p: &Promise, idx: u32, t: i64) -> Option<Seen> {
     let (code, at, event) = p.evidence(t)?;
     Some(Seen {
         code: code as u8,
-        param: if p.kind == PromiseKind::ReviewReply {
-            p.def_param
+        param: if p.kind() == PromiseKind::ReviewReply {
+            p.def_param()
         } else {
             0
         },

@@ -388,7 +388,7 @@ impl Engine {
             for (k, p) in map.iter() {
                 let pr: &Promise = &m.promises[p as usize];
                 if pr.def_event == store::NO && pr.res_event != store::NO {
-                    let kind = match pr.kind {
+                    let kind = match pr.kind() {
                         PromiseKind::Delivery => "order",
                         PromiseKind::Ticket => "ticket",
                         PromiseKind::Refund => continue, // a refund needs no promise
@@ -504,7 +504,7 @@ mod tests {
     #[test]
     fn layout_is_compact() {
         // 12-byte items (time, code and parameter packed in 8 bytes + a u32 event index),
-        // a 24-byte relationship header (one Vec), 48-byte promise records.
-        assert_eq!(Engine::layout(), (12, 24, 48));
+        // a 24-byte relationship header (one Vec), 36-byte promise records.
+        assert_eq!(Engine::layout(), (12, 24, 36));
     }
 }

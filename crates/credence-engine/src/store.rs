@@ -149,46 +149,89 @@ pub(crate) enum PromiseKind {
 /// of each side.
 #[derive(Debug, Clone)]
 pub(crate) struct Promise {
-    pub def_at: i64,
-    pub deadline: i64,
-    pub res_at: i64,
+    def_at: T64,
+    deadline: T64,
+    res_at: T64,
     pub def_event: u32,
     pub res_event: u32,
-    /// Relationship (index in the merchant) of the defining event.
-    pub def_rel: u32,
-    /// Relationship of the resolving event.
-    pub res_rel: u32,
-    pub kind: PromiseKind,
-    /// Review: the rating.
-    pub def_param: u8,
-    /// Refund: 0 completed, 1 rejected.
-    pub res_param: u8,
+    /// Low 26 bits: the owning relationship (all ones: none). Top 6 bits: kind (2),
+    /// defining parameter (3: a review's rating), resolving parameter (1: a refund
+    /// rejected). 36 bytes in all, aligned to 4.
+    packed: u32,
 }
+
+/// An `i64` stored as two `u32` so that the records around it align to 4, not 8.
+#[derive(Debug, Clone, Copy)]
+struct T64([u32; 2]);
+
+impl T64 {
+    fn new(v: i64) -> T64 {
+        let u = v as u64;
+        T64([u as u32, (u >> 32) as u32])
+    }
+    #[inline]
+    fn get(self) -> i64 {
+        ((u64::from(self.0[1]) << 32) | u64::from(self.0[0])) as i64
+    }
+}
+
+/// Largest relationship index a promise can name (relationships per merchant < 2^26).
+const REL_MASK: u32 = (1 << 26) - 1;
 
 impl Promise {
     fn new(kind: PromiseKind) -> Promise {
         Promise {
-            def_at: NEVER,
-            deadline: NEVER,
-            res_at: NEVER,
+            def_at: T64::new(NEVER),
+            deadline: T64::new(NEVER),
+            res_at: T64::new(NEVER),
             def_event: NO,
             res_event: NO,
-            def_rel: NO,
-            res_rel: NO,
-            kind,
-            def_param: 0,
-            res_param: 0,
+            packed: REL_MASK | ((kind as u32) << 26),
         }
     }
 
-    /// The relationship whose evidence the promise is: the defining event's when it
-    /// makes a promise (has a deadline), else the resolving event's.
-    pub(crate) fn owner(&self) -> u32 {
-        if self.def_event != NO && self.deadline != NEVER {
-            self.def_rel
-        } else {
-            self.res_rel
+    #[inline]
+    pub(crate) fn def_at(&self) -> i64 {
+        self.def_at.get()
+    }
+    #[inline]
+    pub(crate) fn deadline(&self) -> i64 {
+        self.deadline.get()
+    }
+    #[inline]
+    pub(crate) fn res_at(&self) -> i64 {
+        self.res_at.get()
+    }
+    pub(crate) fn kind(&self) -> PromiseKind {
+        match (self.packed >> 26) & 3 {
+            0 => PromiseKind::Delivery,
+            1 => PromiseKind::Ticket,
+            2 => PromiseKind::Refund,
+            _ => PromiseKind::ReviewReply,
         }
+    }
+    /// A review's rating (for review-reply promises).
+    pub(crate) fn def_param(&self) -> u8 {
+        ((self.packed >> 28) & 7) as u8
+    }
+    /// 1 when a refund was rejected.
+    pub(crate) fn res_param(&self) -> u8 {
+        (self.packed >> 31) as u8
+    }
+    fn promises_something(&self) -> bool {
+        self.def_event != NO && self.deadline() != NEVER
+    }
+    fn set_owner(&mut self, rel: u32) {
+        debug_assert!(rel == NO || rel < REL_MASK, "too many relationships");
+        self.packed = (self.packed & !REL_MASK) | (rel.min(REL_MASK));
+    }
+
+    /// The relationship whose evidence the promise is: the defining event's when it
+    /// makes a promise (has a deadline), else the resolving event's. Kept up to date by
+    /// the offers, so one field serves both and merges stay order-independent.
+    pub(crate) fn owner(&self) -> u32 {
+        let r = self.packed & REL_MASK;
+        if r == REL_MASK { NO } else { r }
     }
 
     /// The evidence the promise yields at evaluation time `t`: `(code, item time,
@@ -196,9 +239,9 @@ impl Promise {
     /// once resolved, the kept or late item replaces it.
     pub(crate) fn evidence(&self, t: i64) -> Option<(ReasonCode, i64, u32)> {
         use ReasonCode as R;
-        let def_known = self.def_at <= t && self.deadline != NEVER;
-        let res_known = self.res_at <= t;
-        let (kept, late, overdue) = match self.kind {
+        let def_known = self.def_at() <= t && self.deadline() != NEVER;
+        let res_known = self.res_at() <= t;
+        let (kept, late, overdue) = match self.kind() {
             PromiseKind::Delivery => (R::DeliveryKept, R::DeliveryLate, R::DeliveryOverdue),
             PromiseKind::Ticket => (
                 R::TicketResponsive,
@@ -209,12 +252,12 @@ impl Promise {
                 (R::ReviewAnswered, R::ReviewReplyLate, R::ReviewUnanswered)
             }
             PromiseKind::Refund => {
-                if res_known && self.res_param == 1 {
-                    return Some((R::RefundRejected, self.res_at, self.res_event));
+                if res_known && self.res_param() == 1 {
+                    return Some((R::RefundRejected, self.res_at(), self.res_event));
                 }
                 if res_known && !def_known {
                     // Completed with no promise known: honoured.
-                    return Some((R::RefundHonoured, self.res_at, self.res_event));
+                    return Some((R::RefundHonoured, self.res_at(), self.res_event));
                 }
                 (R::RefundHonoured, R::RefundLate, R::RefundOverdue)
             }
@@ -223,13 +266,13 @@ impl Promise {
             return None;
         }
         if res_known {
-            if self.res_at <= self.deadline {
-                Some((kept, self.res_at, self.res_event))
+            if self.res_at() <= self.deadline() {
+                Some((kept, self.res_at(), self.res_event))
             } else {
-                Some((late, self.deadline, self.res_event))
+                Some((late, self.deadline(), self.res_event))
             }
-        } else if t >= self.deadline {
-            Some((overdue, self.deadline, self.def_event))
+        } else if t >= self.deadline() {
+            Some((overdue, self.deadline(), self.def_event))
         } else {
             None
         }
@@ -239,12 +282,12 @@ impl Promise {
     pub(crate) fn transitions(&self) -> [i64; 3] {
         // A defining event without a deadline (a review above the reply threshold
         // recorded only because a reply arrived first) makes no promise: not a transition.
-        let def_at = if self.deadline == NEVER {
+        let def_at = if self.deadline() == NEVER {
             NEVER
         } else {
-            self.def_at
+            self.def_at()
         };
-        [def_at, self.deadline, self.res_at]
+        [def_at, self.deadline(), self.res_at()]
     }
 }
 
@@ -360,16 +403,18 @@ impl Merchant {
             || earlier(
                 at,
                 self.event_id(event),
-                cur.def_at,
+                cur.def_at(),
                 self.event_id(cur.def_event),
             );
         if better {
             let cur = &mut self.promises[p as usize];
-            cur.def_at = at;
-            cur.deadline = deadline;
+            cur.def_at = T64::new(at);
+            cur.deadline = T64::new(deadline);
             cur.def_event = event;
-            cur.def_rel = rel;
-            cur.def_param = param;
+            cur.packed = (cur.packed & !(7 << 28)) | (u32::from(param.min(7)) << 28);
+            if deadline != NEVER {
+                cur.set_owner(rel);
+            }
         }
     }
 
@@ -380,15 +425,17 @@ impl Merchant {
             || earlier(
                 at,
                 self.event_id(event),
-                cur.res_at,
+                cur.res_at(),
                 self.event_id(cur.res_event),
             );
         if better {
             let cur = &mut self.promises[p as usize];
-            cur.res_at = at;
+            cur.res_at = T64::new(at);
             cur.res_event = event;
-            cur.res_rel = rel;
-            cur.res_param = param;
+            cur.packed = (cur.packed & !(1 << 31)) | (u32::from(param & 1) << 31);
+            if !cur.promises_something() {
+                cur.set_owner(rel);
+            }
         }
     }
 
@@ -608,28 +655,26 @@ impl Merchant {
         for (k, map) in other.subjects.iter().enumerate() {
             for (key, p) in map.iter() {
                 let op = &other.promises[p as usize];
-                let kind = op.kind;
+                let kind = op.kind();
                 debug_assert_eq!(kind_index(kind), k);
                 let sp = self.promise(kind, key);
                 pmap[p as usize] = sp;
+                // `op.owner()` is the defining event's relationship when `op` makes a
+                // promise (then the merged record does too, and the resolving side's
+                // relationship no longer matters), else the resolving event's.
+                let owner = rel_of(op.owner());
                 if op.def_event != NO {
                     self.offer_def(
                         sp,
-                        op.def_at,
-                        op.deadline,
+                        op.def_at(),
+                        op.deadline(),
                         op.def_event + off,
-                        rel_of(op.def_rel),
-                        op.def_param,
+                        owner,
+                        op.def_param(),
                     );
                 }
                 if op.res_event != NO {
-                    self.offer_res(
-                        sp,
-                        op.res_at,
-                        op.res_event + off,
-                        rel_of(op.res_rel),
-                        op.res_param,
-                    );
+                    self.offer_res(sp, op.res_at(), op.res_event + off, owner, op.res_param());
                 }
             }
         }
