@@ -207,11 +207,17 @@ impl MerchantFacts {
             EventBody::Commitment {
                 commitment, due, ..
             } => {
-                let f = self.commitments.entry(commitment.as_str().into()).or_default();
+                let f = self
+                    .commitments
+                    .entry(commitment.as_str().into())
+                    .or_default();
                 keep_earliest(&mut f.made, at, id, (*due, cust));
             }
             EventBody::CommitmentResult { commitment, kept } => {
-                let f = self.commitments.entry(commitment.as_str().into()).or_default();
+                let f = self
+                    .commitments
+                    .entry(commitment.as_str().into())
+                    .or_default();
                 keep_earliest(&mut f.result, at, id, (*kept, cust));
             }
             EventBody::Compensation { .. } => action(self, RecoveryAction::Compensation),
@@ -284,7 +290,11 @@ impl DatasetBuilder {
         let mut ratings: Vec<(Timestamp, u8)> = self
             .merchants
             .values()
-            .flat_map(|m| m.reviews.values().filter_map(|r| r.review.map(|x| (x.0, x.1))))
+            .flat_map(|m| {
+                m.reviews
+                    .values()
+                    .filter_map(|r| r.review.map(|x| (x.0, x.1)))
+            })
             .collect();
         ratings.sort_unstable();
         Dataset {

@@ -110,7 +110,13 @@ impl Tally {
     /// A promise with this deadline, resolved (or not) at `res` — `Some(true)` kept,
     /// `Some(false)` broken, `None` unresolved — is counted if its deadline lies in the
     /// period and it is decided as of `as_of`.
-    fn promise(&mut self, p: &Period, deadline: Timestamp, outcome: Option<bool>, as_of: Timestamp) {
+    fn promise(
+        &mut self,
+        p: &Period,
+        deadline: Timestamp,
+        outcome: Option<bool>,
+        as_of: Timestamp,
+    ) {
         if !p.contains(deadline) {
             return;
         }
@@ -151,7 +157,10 @@ fn any_in(v: &[Timestamp], start: Timestamp, end: Timestamp) -> bool {
 /// The evaluation time of a period's trust fields: the last instant of the period, or
 /// the merchant's latest event if the period ends after it.
 pub fn trust_time(p: &Period, as_of: Timestamp) -> Timestamp {
-    let last = p.end.checked_sub(SignedDuration::from_nanos(1)).unwrap_or(p.end);
+    let last = p
+        .end
+        .checked_sub(SignedDuration::from_nanos(1))
+        .unwrap_or(p.end);
     last.min(as_of)
 }
 

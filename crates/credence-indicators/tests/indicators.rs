@@ -37,53 +37,285 @@ fn fixture() -> Vec<Event> {
         m("f1", "engagement", "2026-02-10T10:00:00Z", "a", ""),
         m("f2", "engagement", "2026-02-11T10:00:00Z", "d", ""),
         // Surveys (March).
-        m("s1", "survey", "2026-03-01T09:00:00Z", "a", r#","metric":"nps","score":10"#),
-        m("s2", "survey", "2026-03-01T09:01:00Z", "b", r#","metric":"nps","score":9"#),
-        m("s3", "survey", "2026-03-01T09:02:00Z", "c", r#","metric":"nps","score":7"#),
-        m("s4", "survey", "2026-03-01T09:03:00Z", "a", r#","metric":"nps","score":3"#),
-        m("s5", "survey", "2026-03-02T09:00:00Z", "a", r#","metric":"csat","score":5"#),
-        m("s6", "survey", "2026-03-02T09:01:00Z", "b", r#","metric":"csat","score":4"#),
-        m("s7", "survey", "2026-03-02T09:02:00Z", "c", r#","metric":"csat","score":3"#),
-        m("s8", "survey", "2026-03-02T09:03:00Z", "a", r#","metric":"csat","score":2"#),
-        m("s9", "survey", "2026-03-03T09:00:00Z", "a", r#","metric":"ces","score":2"#),
-        m("s10", "survey", "2026-03-03T09:01:00Z", "b", r#","metric":"ces","score":3"#),
-        m("s11", "survey", "2026-03-03T09:02:00Z", "c", r#","metric":"ces","score":7"#),
+        m(
+            "s1",
+            "survey",
+            "2026-03-01T09:00:00Z",
+            "a",
+            r#","metric":"nps","score":10"#,
+        ),
+        m(
+            "s2",
+            "survey",
+            "2026-03-01T09:01:00Z",
+            "b",
+            r#","metric":"nps","score":9"#,
+        ),
+        m(
+            "s3",
+            "survey",
+            "2026-03-01T09:02:00Z",
+            "c",
+            r#","metric":"nps","score":7"#,
+        ),
+        m(
+            "s4",
+            "survey",
+            "2026-03-01T09:03:00Z",
+            "a",
+            r#","metric":"nps","score":3"#,
+        ),
+        m(
+            "s5",
+            "survey",
+            "2026-03-02T09:00:00Z",
+            "a",
+            r#","metric":"csat","score":5"#,
+        ),
+        m(
+            "s6",
+            "survey",
+            "2026-03-02T09:01:00Z",
+            "b",
+            r#","metric":"csat","score":4"#,
+        ),
+        m(
+            "s7",
+            "survey",
+            "2026-03-02T09:02:00Z",
+            "c",
+            r#","metric":"csat","score":3"#,
+        ),
+        m(
+            "s8",
+            "survey",
+            "2026-03-02T09:03:00Z",
+            "a",
+            r#","metric":"csat","score":2"#,
+        ),
+        m(
+            "s9",
+            "survey",
+            "2026-03-03T09:00:00Z",
+            "a",
+            r#","metric":"ces","score":2"#,
+        ),
+        m(
+            "s10",
+            "survey",
+            "2026-03-03T09:01:00Z",
+            "b",
+            r#","metric":"ces","score":3"#,
+        ),
+        m(
+            "s11",
+            "survey",
+            "2026-03-03T09:02:00Z",
+            "c",
+            r#","metric":"ces","score":7"#,
+        ),
         // Orders and deliveries.
-        m("o1", "order", "2026-03-01T10:00:00Z", "a", r#","order":"o1","promised_by":"2026-03-03T10:00:00Z""#),
-        m("d1", "delivery", "2026-03-02T10:00:00Z", "a", r#","order":"o1""#),
-        m("o2", "order", "2026-03-02T10:00:00Z", "a", r#","order":"o2","promised_by":"2026-03-04T10:00:00Z""#),
-        m("d2", "delivery", "2026-03-05T10:00:00Z", "a", r#","order":"o2""#),
-        m("o3", "order", "2026-03-03T10:00:00Z", "b", r#","order":"o3","promised_by":"2026-03-05T10:00:00Z""#),
-        m("o4", "order", "2026-03-10T10:00:00Z", "b", r#","order":"o4""#),
-        m("d4", "delivery", "2026-03-11T10:00:00Z", "b", r#","order":"o4""#),
-        m("o5", "order", "2026-03-19T10:00:00Z", "c", r#","order":"o5","promised_by":"2026-04-10T10:00:00Z""#),
+        m(
+            "o1",
+            "order",
+            "2026-03-01T10:00:00Z",
+            "a",
+            r#","order":"o1","promised_by":"2026-03-03T10:00:00Z""#,
+        ),
+        m(
+            "d1",
+            "delivery",
+            "2026-03-02T10:00:00Z",
+            "a",
+            r#","order":"o1""#,
+        ),
+        m(
+            "o2",
+            "order",
+            "2026-03-02T10:00:00Z",
+            "a",
+            r#","order":"o2","promised_by":"2026-03-04T10:00:00Z""#,
+        ),
+        m(
+            "d2",
+            "delivery",
+            "2026-03-05T10:00:00Z",
+            "a",
+            r#","order":"o2""#,
+        ),
+        m(
+            "o3",
+            "order",
+            "2026-03-03T10:00:00Z",
+            "b",
+            r#","order":"o3","promised_by":"2026-03-05T10:00:00Z""#,
+        ),
+        m(
+            "o4",
+            "order",
+            "2026-03-10T10:00:00Z",
+            "b",
+            r#","order":"o4""#,
+        ),
+        m(
+            "d4",
+            "delivery",
+            "2026-03-11T10:00:00Z",
+            "b",
+            r#","order":"o4""#,
+        ),
+        m(
+            "o5",
+            "order",
+            "2026-03-19T10:00:00Z",
+            "c",
+            r#","order":"o5","promised_by":"2026-04-10T10:00:00Z""#,
+        ),
         // Refund of o2, promised by 03-09, completed 03-08.
-        m("r1", "refund", "2026-03-06T10:00:00Z", "a", r#","order":"o2","status":"requested","promised_by":"2026-03-09T10:00:00Z""#),
-        m("r2", "refund", "2026-03-08T10:00:00Z", "a", r#","order":"o2","status":"completed""#),
+        m(
+            "r1",
+            "refund",
+            "2026-03-06T10:00:00Z",
+            "a",
+            r#","order":"o2","status":"requested","promised_by":"2026-03-09T10:00:00Z""#,
+        ),
+        m(
+            "r2",
+            "refund",
+            "2026-03-08T10:00:00Z",
+            "a",
+            r#","order":"o2","status":"completed""#,
+        ),
         // Tickets.
-        m("t1o", "ticket", "2026-03-06T10:00:00Z", "a", r#","ticket":"t1","status":"opened","sla_minutes":60"#),
-        m("t1r", "ticket", "2026-03-06T10:30:00Z", "a", r#","ticket":"t1","status":"replied""#),
-        m("t2o", "ticket", "2026-03-07T10:00:00Z", "b", r#","ticket":"t2","status":"opened","sla_minutes":60"#),
-        m("t2r", "ticket", "2026-03-07T12:00:00Z", "b", r#","ticket":"t2","status":"replied""#),
-        m("t3o", "ticket", "2026-03-08T10:00:00Z", "c", r#","ticket":"t3","status":"opened","sla_minutes":30"#),
+        m(
+            "t1o",
+            "ticket",
+            "2026-03-06T10:00:00Z",
+            "a",
+            r#","ticket":"t1","status":"opened","sla_minutes":60"#,
+        ),
+        m(
+            "t1r",
+            "ticket",
+            "2026-03-06T10:30:00Z",
+            "a",
+            r#","ticket":"t1","status":"replied""#,
+        ),
+        m(
+            "t2o",
+            "ticket",
+            "2026-03-07T10:00:00Z",
+            "b",
+            r#","ticket":"t2","status":"opened","sla_minutes":60"#,
+        ),
+        m(
+            "t2r",
+            "ticket",
+            "2026-03-07T12:00:00Z",
+            "b",
+            r#","ticket":"t2","status":"replied""#,
+        ),
+        m(
+            "t3o",
+            "ticket",
+            "2026-03-08T10:00:00Z",
+            "c",
+            r#","ticket":"t3","status":"opened","sla_minutes":30"#,
+        ),
         // Commitments: public k1 kept; k2 to c, due 03-12, no result.
-        ev("k1", "commitment", "2026-03-01T00:00:00Z", "m", None, r#","commitment":"k1","terms":"ship in 48 h","due":"2026-03-15T00:00:00Z""#),
-        ev("k1r", "commitment_result", "2026-03-16T00:00:00Z", "m", None, r#","commitment":"k1","kept":true"#),
-        m("k2", "commitment", "2026-03-05T00:00:00Z", "c", r#","commitment":"k2","terms":"call back","due":"2026-03-12T00:00:00Z""#),
+        ev(
+            "k1",
+            "commitment",
+            "2026-03-01T00:00:00Z",
+            "m",
+            None,
+            r#","commitment":"k1","terms":"ship in 48 h","due":"2026-03-15T00:00:00Z""#,
+        ),
+        ev(
+            "k1r",
+            "commitment_result",
+            "2026-03-16T00:00:00Z",
+            "m",
+            None,
+            r#","commitment":"k1","kept":true"#,
+        ),
+        m(
+            "k2",
+            "commitment",
+            "2026-03-05T00:00:00Z",
+            "c",
+            r#","commitment":"k2","terms":"call back","due":"2026-03-12T00:00:00Z""#,
+        ),
         // Complaints.
-        m("c1", "complaint", "2026-03-05T12:00:00Z", "a", r#","category":"delivery","severity":2"#),
-        m("c2", "complaint", "2026-03-06T12:00:00Z", "b", r#","category":"service","severity":1"#),
+        m(
+            "c1",
+            "complaint",
+            "2026-03-05T12:00:00Z",
+            "a",
+            r#","category":"delivery","severity":2"#,
+        ),
+        m(
+            "c2",
+            "complaint",
+            "2026-03-06T12:00:00Z",
+            "b",
+            r#","category":"service","severity":1"#,
+        ),
         // Reviews: 5★; 1★ answered after 23 h; 2★ answered after 72 h.
-        m("v1", "review", "2026-03-10T10:00:00Z", "a", r#","rating":5"#),
-        m("v2", "review", "2026-03-12T10:00:00Z", "b", r#","rating":1"#),
-        m("v2r", "review_reply", "2026-03-13T09:00:00Z", "b", r#","review":"v2""#),
-        m("v3", "review", "2026-03-14T10:00:00Z", "c", r#","rating":2"#),
-        m("v3r", "review_reply", "2026-03-17T10:00:00Z", "c", r#","review":"v3""#),
+        m(
+            "v1",
+            "review",
+            "2026-03-10T10:00:00Z",
+            "a",
+            r#","rating":5"#,
+        ),
+        m(
+            "v2",
+            "review",
+            "2026-03-12T10:00:00Z",
+            "b",
+            r#","rating":1"#,
+        ),
+        m(
+            "v2r",
+            "review_reply",
+            "2026-03-13T09:00:00Z",
+            "b",
+            r#","review":"v2""#,
+        ),
+        m(
+            "v3",
+            "review",
+            "2026-03-14T10:00:00Z",
+            "c",
+            r#","rating":2"#,
+        ),
+        m(
+            "v3r",
+            "review_reply",
+            "2026-03-17T10:00:00Z",
+            "c",
+            r#","review":"v3""#,
+        ),
         // The merchant's latest event (as-of time): 2026-03-20.
         m("last", "engagement", "2026-03-20T10:00:00Z", "c", ""),
         // Another merchant: two 4★ reviews in March.
-        ev("z1", "review", "2026-03-05T10:00:00Z", "z", Some("y"), r#","rating":4"#),
-        ev("z2", "review", "2026-03-06T10:00:00Z", "z", Some("y"), r#","rating":4"#),
+        ev(
+            "z1",
+            "review",
+            "2026-03-05T10:00:00Z",
+            "z",
+            Some("y"),
+            r#","rating":4"#,
+        ),
+        ev(
+            "z2",
+            "review",
+            "2026-03-06T10:00:00Z",
+            "z",
+            Some("y"),
+            r#","rating":4"#,
+        ),
     ]
 }
 
@@ -122,7 +354,12 @@ fn every_indicator_of_march() {
     // CES: (2 + 3 + 7) / 3 = 4.
     close(i.ces, 4.0);
     assert_eq!(
-        (i.responses, i.nps_responses, i.csat_responses, i.ces_responses),
+        (
+            i.responses,
+            i.nps_responses,
+            i.csat_responses,
+            i.ces_responses
+        ),
         (11, 4, 4, 3)
     );
     // Deliveries with promised_by in March: o1 (03-02 ≤ 03-03, on time), o2 (03-05 >
@@ -231,9 +468,27 @@ fn arrival_order_does_not_matter() {
 fn a_delivery_before_its_order_still_links() {
     // The delivery arrives first, then the order: still on time.
     let events = vec![
-        m("d", "delivery", "2026-03-02T10:00:00Z", "a", r#","order":"o""#),
-        m("o", "order", "2026-03-01T10:00:00Z", "a", r#","order":"o","promised_by":"2026-03-03T00:00:00Z""#),
-        m("rr", "review_reply", "2026-03-04T11:00:00Z", "a", r#","review":"v""#),
+        m(
+            "d",
+            "delivery",
+            "2026-03-02T10:00:00Z",
+            "a",
+            r#","order":"o""#,
+        ),
+        m(
+            "o",
+            "order",
+            "2026-03-01T10:00:00Z",
+            "a",
+            r#","order":"o","promised_by":"2026-03-03T00:00:00Z""#,
+        ),
+        m(
+            "rr",
+            "review_reply",
+            "2026-03-04T11:00:00Z",
+            "a",
+            r#","review":"v""#,
+        ),
         m("v", "review", "2026-03-04T10:00:00Z", "a", r#","rating":1"#),
     ];
     let data = Dataset::from_events(&events);
@@ -252,9 +507,27 @@ fn month_and_week_boundaries_in_a_time_zone() {
     // 2026-03-31T17:00Z is 2026-04-01 01:00 in Shanghai (UTC+8): March in UTC, April in
     // Shanghai. 2026-03-08T20:00Z is Monday 2026-03-09 04:00 in Shanghai (a Sunday in UTC).
     let events = vec![
-        m("o1", "order", "2026-03-05T10:00:00Z", "a", r#","order":"o1""#),
-        m("o2", "order", "2026-03-08T20:00:00Z", "a", r#","order":"o2""#),
-        m("o3", "order", "2026-03-31T17:00:00Z", "a", r#","order":"o3""#),
+        m(
+            "o1",
+            "order",
+            "2026-03-05T10:00:00Z",
+            "a",
+            r#","order":"o1""#,
+        ),
+        m(
+            "o2",
+            "order",
+            "2026-03-08T20:00:00Z",
+            "a",
+            r#","order":"o2""#,
+        ),
+        m(
+            "o3",
+            "order",
+            "2026-03-31T17:00:00Z",
+            "a",
+            r#","order":"o3""#,
+        ),
     ];
     let (p_utc, utc, _) = monthly(&events, "UTC");
     assert_eq!(p_utc.len(), 1);
@@ -279,7 +552,9 @@ fn month_and_week_boundaries_in_a_time_zone() {
         by: Some(Granularity::Week),
         tz: tz.clone(),
     };
-    let weeks = spec.periods(ts("2026-03-01T00:00:00Z"), ts("2026-04-01T00:00:00Z")).unwrap();
+    let weeks = spec
+        .periods(ts("2026-03-01T00:00:00Z"), ts("2026-04-01T00:00:00Z"))
+        .unwrap();
     // Mondays 03-02 and 03-09 (Shanghai); --to 03-15 inclusive ends Monday 03-16.
     assert_eq!(weeks.len(), 2);
     assert_eq!(weeks[0].start, ts("2026-03-01T16:00:00Z"));
@@ -307,16 +582,64 @@ fn recovery_links_failures_to_what_followed() {
         // x: late delivery (deadline 03-03 00:00, delivered 03-05), a complaint on 03-04,
         // then a compensation on 03-06 00:00: one episode, two failures, recovered after
         // 72 h (from the first failure, the deadline).
-        m("xo", "order", "2026-03-01T00:00:00Z", "x", r#","order":"xo","promised_by":"2026-03-03T00:00:00Z""#),
-        m("xc", "complaint", "2026-03-04T00:00:00Z", "x", r#","category":"delivery","severity":2"#),
-        m("xd", "delivery", "2026-03-05T00:00:00Z", "x", r#","order":"xo""#),
-        m("xk", "compensation", "2026-03-06T00:00:00Z", "x", r#","kind":"voucher","order":"xo""#),
+        m(
+            "xo",
+            "order",
+            "2026-03-01T00:00:00Z",
+            "x",
+            r#","order":"xo","promised_by":"2026-03-03T00:00:00Z""#,
+        ),
+        m(
+            "xc",
+            "complaint",
+            "2026-03-04T00:00:00Z",
+            "x",
+            r#","category":"delivery","severity":2"#,
+        ),
+        m(
+            "xd",
+            "delivery",
+            "2026-03-05T00:00:00Z",
+            "x",
+            r#","order":"xo""#,
+        ),
+        m(
+            "xk",
+            "compensation",
+            "2026-03-06T00:00:00Z",
+            "x",
+            r#","kind":"voucher","order":"xo""#,
+        ),
         // y: a 1★ review, never answered: one unrecovered episode.
-        m("yo", "order", "2026-03-01T00:00:00Z", "y", r#","order":"yo""#),
-        m("yv", "review", "2026-03-10T00:00:00Z", "y", r#","rating":1"#),
+        m(
+            "yo",
+            "order",
+            "2026-03-01T00:00:00Z",
+            "y",
+            r#","order":"yo""#,
+        ),
+        m(
+            "yv",
+            "review",
+            "2026-03-10T00:00:00Z",
+            "y",
+            r#","rating":1"#,
+        ),
         // w: a ticket breaching its SLA (due 03-11 01:00), replied 03-11 13:00 (12 h).
-        m("wo", "ticket", "2026-03-11T00:00:00Z", "w", r#","ticket":"wt","status":"opened","sla_minutes":60"#),
-        m("wr", "ticket", "2026-03-11T13:00:00Z", "w", r#","ticket":"wt","status":"replied""#),
+        m(
+            "wo",
+            "ticket",
+            "2026-03-11T00:00:00Z",
+            "w",
+            r#","ticket":"wt","status":"opened","sla_minutes":60"#,
+        ),
+        m(
+            "wr",
+            "ticket",
+            "2026-03-11T13:00:00Z",
+            "w",
+            r#","ticket":"wt","status":"replied""#,
+        ),
         m("end", "engagement", "2026-03-20T00:00:00Z", "y", ""),
     ];
     let data = Dataset::from_events(&events);

@@ -51,6 +51,11 @@ pub struct ReportArgs {
     /// Evidence rules for the trust fields, from a TOML file (see docs/trust-model.md).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Service recovery: measure trust before and after on at most N recovered episodes
+    /// per merchant (an evenly spaced sample; each costs three engine evaluations).
+    /// 0 = all of them (exact, slower on large merchants).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    recovery_sample: usize,
 }
 
 /// A period length on the command line.
@@ -75,8 +80,9 @@ impl From<ByArg> for Granularity {
 #[derive(Debug, Serialize)]
 struct Row<'a> {
     merchant: &'a str,
-    period_start: Timestamp,
-    period_end: Timestamp,
+    /// RFC 3339 with the offset of --tz at that instant (`Z` for UTC).
+    period_start: String,
+    period_end: String,
     #[serde(flatten)]
     indicators: &'a Indicators,
     recovery: &'a RecoverySummary,
@@ -178,24 +184,54 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     };
 
     let opts = Options::default();
-    let ropts = RecoveryOptions::default();
-    let results: Vec<MerchantResult> = merchants
-        .iter()
-        .map(|m| {
-            let ind = indicators(&data, &engine, m, &periods, &opts);
-            let (episodes, _) = recovery(&data, &engine, m, &ropts);
-            let rows = periods
-                .iter()
-                .zip(ind)
-                .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
-                .collect();
-            MerchantResult {
-                name: m.clone(),
-                rows,
-                episodes,
-            }
-        })
-        .collect();
+    let ropts = RecoveryOptions {
+        max_evaluated: match args.recovery_sample {
+            0 => usize::MAX,
+            n => n,
+        },
+        ..RecoveryOptions::default()
+    };
+    let one = |m: &String| {
+        let ind = indicators(&data, &engine, m, &periods, &opts);
+        let (episodes, _) = recovery(&data, &engine, m, &ropts);
+        let rows = periods
+            .iter()
+            .zip(ind)
+            .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
+            .collect();
+        MerchantResult {
+            name: m.clone(),
+            rows,
+            episodes,
+        }
+    };
+    // Merchants are independent: spread them over the cores (the engine is read-only).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(merchants.len())
+        .max(1);
+    let mut results: Vec<(usize, MerchantResult)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                let (one, merchants) = (&one, &merchants);
+                s.spawn(move || {
+                    (k..merchants.len())
+                        .step_by(threads)
+                        .map(|i| (i, one(&merchants[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|r| r.0);
+    let results: Vec<MerchantResult> = results.into_iter().map(|r| r.1).collect();
+    if results.len() != merchants.len() {
+        bail!("a worker thread failed while computing the report");
+    }
     let computed = t0.elapsed();
 
     if let Some(path) = &args.html {
@@ -209,8 +245,8 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
             for (p, ind, rec) in &r.rows {
                 let row = Row {
                     merchant: &r.name,
-                    period_start: p.start,
-                    period_end: p.end,
+                    period_start: local(p.start, &tz),
+                    period_end: local(p.end, &tz),
                     indicators: ind,
                     recovery: rec,
                 };
@@ -220,9 +256,9 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
         }
         // With --merchant and no --by there is one row: the one JSON object.
     } else if args.csv {
-        write_csv(&mut out, &results)?;
+        write_csv(&mut out, &results, &tz)?;
     } else {
-        print_table(&mut out, &results, args.by.is_some())?;
+        print_table(&mut out, &results, args.by.is_some(), &tz)?;
         if let Some(path) = &args.html {
             writeln!(out, "\nHTML report written to {}", path.display())?;
         }
@@ -265,15 +301,15 @@ fn flat(row: &Row<'_>) -> Result<Vec<(String, Value)>> {
     Ok(out)
 }
 
-fn write_csv(out: &mut impl Write, results: &[MerchantResult]) -> Result<()> {
+fn write_csv(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = false;
     for r in results {
         for (p, ind, rec) in &r.rows {
             let cells = flat(&Row {
                 merchant: &r.name,
-                period_start: p.start,
-                period_end: p.end,
+                period_start: local(p.start, tz),
+                period_end: local(p.end, tz),
                 indicators: ind,
                 recovery: rec,
             })?;
@@ -356,7 +392,12 @@ fn indicator_lines(i: &Indicators) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn print_table(out: &mut impl Write, results: &[MerchantResult], by: bool) -> Result<()> {
+fn print_table(
+    out: &mut impl Write,
+    results: &[MerchantResult],
+    by: bool,
+    tz: &TimeZone,
+) -> Result<()> {
     for r in results {
         if by {
             writeln!(out, "{}", r.name)?;
@@ -380,7 +421,7 @@ fn print_table(out: &mut impl Write, results: &[MerchantResult], by: bool) -> Re
                 writeln!(
                     out,
                     "  {:<22} {:>6} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6}",
-                    format!("{} → {}", date(p.start), date(p.end)),
+                    format!("{} → {}", date(p.start, tz), date(p.end, tz)),
                     i.orders,
                     opt(i.nps, 0),
                     opt(i.csat, 0),
@@ -396,7 +437,13 @@ fn print_table(out: &mut impl Write, results: &[MerchantResult], by: bool) -> Re
             }
         } else {
             for (p, i, _) in &r.rows {
-                writeln!(out, "{}  [{} → {})", r.name, p.start, p.end)?;
+                writeln!(
+                    out,
+                    "{}  [{} → {})",
+                    r.name,
+                    local(p.start, tz),
+                    local(p.end, tz)
+                )?;
                 for (label, v) in indicator_lines(i) {
                     writeln!(out, "  {label}  {v}")?;
                 }
@@ -429,8 +476,19 @@ fn print_table(out: &mut impl Write, results: &[MerchantResult], by: bool) -> Re
     Ok(())
 }
 
-fn date(t: Timestamp) -> String {
-    t.to_string().chars().take(10).collect()
+/// A period bound as RFC 3339 with the offset of `tz` at that instant (`Z` in UTC).
+fn local(t: Timestamp, tz: &TimeZone) -> String {
+    let offset = t.to_zoned_datetime(tz.clone()).offset();
+    if offset.seconds() == 0 {
+        t.to_string()
+    } else {
+        t.display_with_offset(offset).to_string()
+    }
+}
+
+/// The local date of an instant in `tz`.
+fn date(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone()).date().to_string()
 }
 
 // ---------------------------------------------------------------------------------
@@ -529,9 +587,12 @@ fn html_page(
         overall.insert(r.name.clone(), serde_json::to_value(&whole)?);
     }
     let x: Vec<i64> = series_periods.iter().map(|p| p.start.as_second()).collect();
-    let labels: Vec<String> = series_periods.iter().map(|p| date(p.start)).collect();
+    let labels: Vec<String> = series_periods
+        .iter()
+        .map(|p| date(p.start, &spec.tz))
+        .collect();
     let payload = json!({
-        "range": {"start": range.start, "end": range.end, "tz": tz_name},
+        "range": {"start": local(range.start, &spec.tz), "end": local(range.end, &spec.tz), "tz": tz_name},
         "merchants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
         "series": {"x": x, "labels": labels, "granularity": if spec.by == Some(Granularity::Week) { "week" } else { "month" }},
         "trends": trends,
@@ -739,6 +800,7 @@ function lineChart(parent, title, key) {
     series.push({ label: m, stroke: color(i), width: 2, points: { show: true, size: 5 } });
   });
   new uPlot({ width: width(body), height: 240, series, scales: { x: { time: true } },
+              tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), D.range.tz),
               axes: [{}, { size: 55 }] }, data, body);
 }
 const tt = document.getElementById('trust-trend');

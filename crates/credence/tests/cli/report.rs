@@ -53,7 +53,11 @@ fn loaded() -> Workspace {
     let ws = Workspace::new();
     let f = ws.file("events.jsonl", EVENTS);
     let out = ws.run(&["ingest", f.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     ws
 }
 
@@ -94,7 +98,11 @@ fn one_merchant_json_is_one_object_with_every_indicator() {
 fn by_month_gives_json_lines_per_merchant_and_period() {
     let ws = loaded();
     let out = ws.run(&["report", "--by", "month", "--tz", "Asia/Shanghai", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -107,9 +115,9 @@ fn by_month_gives_json_lines_per_merchant_and_period() {
     }
     let bank_march = rows
         .iter()
-        .find(|r| r["merchant"] == "m-bank" && r["period_start"] == "2026-02-28T16:00:00Z")
+        .find(|r| r["merchant"] == "m-bank" && r["period_start"] == "2026-03-01T00:00:00+08:00")
         .expect("m-bank, March in Shanghai");
-    assert_eq!(bank_march["period_end"], "2026-03-31T16:00:00Z");
+    assert_eq!(bank_march["period_end"], "2026-04-01T00:00:00+08:00");
     assert_eq!(bank_march["orders"], 1);
     // Bayesian rating: all-merchant March mean = 3 (m-tea's review is in April), so
     // (10 × 3 + 3) / 11 = 3.
@@ -121,11 +129,22 @@ fn by_month_gives_json_lines_per_merchant_and_period() {
 fn csv_has_the_same_rows() {
     let ws = loaded();
     let out = ws.run(&["report", "--by", "month", "--csv"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    for k in ["merchant", "period_start", "nps", "on_time_rate", "stage_counts_initial", "recovery_episodes"] {
+    for k in [
+        "merchant",
+        "period_start",
+        "nps",
+        "on_time_rate",
+        "stage_counts_initial",
+        "recovery_episodes",
+    ] {
         assert!(header.contains(&k), "{k} not in {header:?}");
     }
     assert_eq!(lines.count(), 4);
@@ -147,12 +166,23 @@ fn html_report_is_self_contained_with_the_charts_data() {
     let ws = loaded();
     let path = ws.path("report.html");
     let out = ws.run(&["report", "--html", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = std::fs::read_to_string(&path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     // The chart library is inlined, and nothing is loaded from elsewhere.
     assert!(html.contains("uPlot"));
-    for external in ["src=\"http", "href=\"http", "src='http", "<link", "@import", "url(http"] {
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "<link",
+        "@import",
+        "url(http",
+    ] {
         assert!(!html.contains(external), "external resource: {external}");
     }
     for section in [
@@ -167,7 +197,9 @@ fn html_report_is_self_contained_with_the_charts_data() {
         assert!(html.contains(section), "section {section}");
     }
     // The charts' data: the embedded JSON has both merchants' monthly trust series.
-    let start = html.find("<script id=\"report-data\" type=\"application/json\">").unwrap();
+    let start = html
+        .find("<script id=\"report-data\" type=\"application/json\">")
+        .unwrap();
     let rest = &html[start..];
     let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
     let data: Value = serde_json::from_str(json).unwrap();
@@ -177,7 +209,9 @@ fn html_report_is_self_contained_with_the_charts_data() {
     assert_eq!(trust.len(), 2);
     assert!(trust.iter().all(|t| t.as_f64().is_some()));
     assert_eq!(data["trends"]["m-tea"]["on_time_rate"][0], 0.5);
-    let bins = data["distribution"]["by_merchant"]["m-tea"].as_array().unwrap();
+    let bins = data["distribution"]["by_merchant"]["m-tea"]
+        .as_array()
+        .unwrap();
     assert_eq!(bins.iter().map(|b| b.as_u64().unwrap()).sum::<u64>(), 2);
     assert_eq!(data["recovery"]["m-tea"]["recovered"], 1);
     assert!(data["alerts"].as_array().unwrap().is_empty());
