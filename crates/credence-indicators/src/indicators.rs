@@ -390,3 +390,47 @@ fn period_indicators(data: &Dataset, f: &MerchantFacts, p: &Period, opts: &Optio
         active_customers: active,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentile() {
+        // n = 20: rank ⌈0.1 × 20⌉ = 2 → the 2nd smallest.
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile_nearest_rank(&v, 0.10), Some(2.0));
+        // n = 4: rank ⌈0.4⌉ = 1; n = 11: rank ⌈1.1⌉ = 2.
+        assert_eq!(
+            percentile_nearest_rank(&[5.0, 6.0, 7.0, 8.0], 0.10),
+            Some(5.0)
+        );
+        let w: Vec<f64> = (0..11).map(f64::from).collect();
+        assert_eq!(percentile_nearest_rank(&w, 0.10), Some(1.0));
+        assert_eq!(percentile_nearest_rank(&[], 0.10), None);
+    }
+
+    #[test]
+    fn trust_time_is_the_last_instant_or_the_as_of_time() {
+        let p = Period {
+            start: "2026-03-01T00:00:00Z"
+                .parse()
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            end: "2026-04-01T00:00:00Z"
+                .parse()
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            previous_start: Timestamp::UNIX_EPOCH,
+        };
+        let late: Timestamp = "2026-05-01T00:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            trust_time(&p, late).to_string(),
+            "2026-03-31T23:59:59.999999999Z"
+        );
+        let early: Timestamp = "2026-03-20T10:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        assert_eq!(trust_time(&p, early), early);
+    }
+}

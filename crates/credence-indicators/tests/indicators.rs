@@ -695,3 +695,31 @@ fn recovery_links_failures_to_what_followed() {
     let late = summarize(&eps, Some(&march_10));
     assert_eq!((late.episodes, late.recovered), (2, 1));
 }
+
+#[test]
+fn recovery_episodes_do_not_depend_on_arrival_order() {
+    let mut events = fixture();
+    events.push(m(
+        "comp",
+        "compensation",
+        "2026-03-07T00:00:00Z",
+        "b",
+        r#","kind":"apology""#,
+    ));
+    let data = Dataset::from_events(&events);
+    let a = recovery_episodes(&data, "m", &RecoveryOptions::default());
+    events.reverse();
+    let data = Dataset::from_events(&events);
+    let b = recovery_episodes(&data, "m", &RecoveryOptions::default());
+    assert_eq!(a, b);
+    // b: o3 undelivered (deadline 03-05 10:00) and the complaint of 03-06 12:00, closed
+    // by the apology of 03-07 00:00; t2's SLA breach (03-07 11:00), closed by the reply
+    // at 12:00; the 1★ review v2 (03-12 10:00), answered 03-13 09:00.
+    let eb: Vec<_> = a.iter().filter(|e| e.customer == "b").collect();
+    assert_eq!(eb.len(), 3);
+    assert_eq!(eb[0].failures.len(), 2);
+    assert_eq!(eb[0].recovery.unwrap().0, ts("2026-03-07T00:00:00Z"));
+    assert_eq!(eb[1].failures.len(), 1);
+    assert_eq!(eb[1].recovery.unwrap().0, ts("2026-03-07T12:00:00Z"));
+    assert_eq!(eb[2].recovery.unwrap().0, ts("2026-03-13T09:00:00Z"));
+}
