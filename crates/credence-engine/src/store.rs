@@ -451,24 +451,24 @@ impl Merchant {
         }
         let at = ev.at.as_millisecond();
         let e = self.push_event(&ev.id);
+        if let EventBody::SiteSignals { signals } = &ev.body {
+            // The merchant's site, whoever reported it (a customer id, if any, is
+            // ignored: it is not the customer's activity).
+            let present = signals.iter().filter(|(_, v)| *v).count() as f64;
+            let absent = signals.len() as f64 - present;
+            let a0 =
+                rules.base_rate_neutral + rules.base_rate_signal_span * (present - absent) / 8.0;
+            self.signals.push((at, e, a0));
+            return;
+        }
         let Some(customer) = ev.customer.as_deref() else {
-            match &ev.body {
-                EventBody::CommitmentResult { kept, .. } => {
-                    let code = if *kept {
-                        R::CommitmentKept
-                    } else {
-                        R::CommitmentBroken
-                    };
-                    self.items.push(Item::new(at, code as u8, 0, e));
-                }
-                EventBody::SiteSignals { signals } => {
-                    let present = signals.iter().filter(|(_, v)| *v).count() as f64;
-                    let absent = signals.len() as f64 - present;
-                    let a0 = rules.base_rate_neutral
-                        + rules.base_rate_signal_span * (present - absent) / 8.0;
-                    self.signals.push((at, e, a0));
-                }
-                _ => {}
+            if let EventBody::CommitmentResult { kept, .. } = &ev.body {
+                let code = if *kept {
+                    R::CommitmentKept
+                } else {
+                    R::CommitmentBroken
+                };
+                self.items.push(Item::new(at, code as u8, 0, e));
             }
             return;
         };
