@@ -36,12 +36,23 @@ fn dur(ms: i64) -> (String, String) {
     }
 }
 
+/// A promised time span: like [`dur`] but in hours up to 72 h ("48 h", not "2 days").
+fn window(ms: i64) -> (String, String) {
+    let min = ms.max(0) as f64 / 60_000.0;
+    if (120.0..=72.0 * 60.0).contains(&min) {
+        let h = (min / 60.0).round() as i64;
+        (format!("{h} h"), format!("{h} 小时"))
+    } else {
+        dur(ms)
+    }
+}
+
 /// The English and Chinese sentence of an item.
 pub(crate) fn sentences(code: ReasonCode, d: Details<'_>) -> (String, String) {
     use ReasonCode as R;
     let s = d.subject.unwrap_or("?");
     let (late_en, late_zh) = dur(d.delay_ms.unwrap_or(0));
-    let (win_en, win_zh) = dur(d.window_ms.unwrap_or(0));
+    let (win_en, win_zh) = window(d.window_ms.unwrap_or(0));
     let p = d.param;
     let stars = d.rating.unwrap_or(p);
     match code {

@@ -902,3 +902,118 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn refunds_and_review_replies() {
+    use credence_events::RefundStatus;
+    let refund = |o: &str, status, promised: Option<f64>| EventBody::Refund {
+        order: o.to_string(),
+        status,
+        promised_by: promised.map(ts),
+        reason: None,
+    };
+    let events = [
+        // Promised for day 2, paid on day 4: overdue on day 3, late from day 4.
+        ev(
+            "r1",
+            "m",
+            Some("c"),
+            0.0,
+            refund("o-1", RefundStatus::Requested, Some(2.0)),
+        ),
+        ev(
+            "r2",
+            "m",
+            Some("c"),
+            4.0,
+            refund("o-1", RefundStatus::Completed, None),
+        ),
+        // No promise: completed is honoured; rejected is broken.
+        ev(
+            "r3",
+            "m",
+            Some("c"),
+            1.0,
+            refund("o-2", RefundStatus::Completed, None),
+        ),
+        ev(
+            "r4",
+            "m",
+            Some("c"),
+            1.0,
+            refund("o-3", RefundStatus::Rejected, None),
+        ),
+        // A 1-star review answered after 72 h: late by 24 h.
+        ev("v1", "m", Some("c"), 0.0, review(1)),
+        ev(
+            "v2",
+            "m",
+            Some("c"),
+            3.0,
+            EventBody::ReviewReply {
+                review: "v1".into(),
+                text: None,
+            },
+        ),
+    ];
+    let e = Engine::new(many()).unwrap().tap_extend(&events);
+    let codes = |t: f64| -> Vec<(String, ReasonCode)> {
+        let mut v: Vec<_> = e
+            .relationship("m", "c", ts(t))
+            .unwrap()
+            .reasons
+            .iter()
+            .map(|r| (r.event.clone(), r.reason))
+            .collect();
+        v.sort();
+        v
+    };
+    let day3 = codes(3.0 - 1e-6);
+    assert!(day3.contains(&("r1".into(), ReasonCode::RefundOverdue)));
+    assert!(day3.contains(&("r3".into(), ReasonCode::RefundHonoured)));
+    assert!(day3.contains(&("r4".into(), ReasonCode::RefundRejected)));
+    assert!(day3.contains(&("v1".into(), ReasonCode::ReviewUnanswered)));
+    let day4 = codes(4.0);
+    assert!(day4.contains(&("r2".into(), ReasonCode::RefundLate)));
+    assert!(!day4.iter().any(|c| c.1 == ReasonCode::RefundOverdue));
+    assert!(day4.contains(&("v2".into(), ReasonCode::ReviewReplyLate)));
+    assert!(!day4.iter().any(|c| c.1 == ReasonCode::ReviewUnanswered));
+    let r = e.relationship("m", "c", ts(4.0)).unwrap();
+    let late = r
+        .reasons
+        .iter()
+        .find(|x| x.reason == ReasonCode::ReviewReplyLate)
+        .unwrap();
+    assert_eq!(
+        late.text_en,
+        "The merchant answered the 1-star review 24 h after the 48 h reply window"
+    );
+    let refund_late = r
+        .reasons
+        .iter()
+        .find(|x| x.reason == ReasonCode::RefundLate)
+        .unwrap();
+    assert_eq!(refund_late.text_zh, "订单 o-1 的退款比承诺时间晚 2 天到账");
+}
+
+#[test]
+fn site_signals_with_a_customer_id_still_describe_the_site() {
+    let events = [
+        ev("s", "m", Some("c"), 0.0, signals(8, 0)),
+        ev("e", "m", Some("d"), 1.0, review(3)),
+    ];
+    let e = engine(&events);
+    assert!(e.relationship("m", "c", ts(1.0)).is_none());
+    let d = e.relationship("m", "d", ts(1.0)).unwrap();
+    assert_close(d.dimensions.integrity.base_rate, 0.7);
+}
+
+trait TapExtend {
+    fn tap_extend(self, events: &[Event]) -> Self;
+}
+impl TapExtend for Engine {
+    fn tap_extend(mut self, events: &[Event]) -> Self {
+        self.extend(events);
+        self
+    }
+}
