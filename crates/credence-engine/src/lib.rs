@@ -282,8 +282,16 @@ impl Engine {
     /// Trust of every customer of a merchant with an event at or before `at`, sorted by
     /// customer id (sort or filter by `score` / `stage` as needed).
     pub fn customers(&self, merchant: &str, at: Timestamp) -> Vec<TrustReport> {
+        let mut out = Vec::new();
+        self.for_each_customer(merchant, at, |r| out.push(r));
+        out
+    }
+
+    /// Like [`Engine::customers`] but hands each report to `f` as it is made, in
+    /// customer-id order, so a caller writing JSON Lines does not hold them all.
+    pub fn for_each_customer(&self, merchant: &str, at: Timestamp, mut f: impl FnMut(TrustReport)) {
         let Some(m) = self.get(merchant) else {
-            return Vec::new();
+            return;
         };
         let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
         let t = to_ms(at);
@@ -291,11 +299,11 @@ impl Engine {
         let mut scratch = Vec::new();
         let mut custs: Vec<(&str, u32)> = m.customers.iter().collect();
         custs.sort_unstable();
-        custs
-            .into_iter()
-            .filter(|&(_, rel)| ctx.exists_at(rel, t))
-            .map(|(c, rel)| report(&ctx, &rep, rel, c, at, &mut scratch))
-            .collect()
+        for (c, rel) in custs {
+            if ctx.exists_at(rel, t) {
+                f(report(&ctx, &rep, rel, c, at, &mut scratch));
+            }
+        }
     }
 
     /// The stage and score (0–100) of every customer with an event at or before `at`,
