@@ -303,6 +303,26 @@ pub fn crisis_alert(
     }
 }
 
+/// All crisis alerts of one merchant: [`crate::detect::detect_all`] on its streams,
+/// each alarm turned into an alert opened at the end of its day in UTC
+/// ([`end_of_day_utc`]). `events_of(stream, day)` returns the ids of the events counted
+/// in that stream that day (the evidence). Sorted by (opened_at, stream).
+pub fn merchant_crisis_alerts(
+    merchant: &str,
+    series: &[crate::detect::DailySeries],
+    cal: &crate::detect::Calibration,
+    mut events_of: impl FnMut(&str, jiff::civil::Date) -> Vec<String>,
+) -> Vec<Alert> {
+    crate::detect::detect_all(series, cal)
+        .iter()
+        .map(|a| {
+            crisis_alert(merchant, a, end_of_day_utc(a.opened_on), |d| {
+                events_of(&a.stream, d)
+            })
+        })
+        .collect()
+}
+
 /// A customer-risk alert, or `None` if the risk is below [`RISK_ALERT_THRESHOLD`].
 /// `opened_at` is the evaluation point at which the risk first reached the threshold.
 pub fn customer_risk_alert(

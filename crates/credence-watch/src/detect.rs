@@ -78,6 +78,62 @@ pub mod streams {
     pub const TEXT_NEGATIVE_PREFIX: &str = "text_negative:";
 }
 
+/// Collects signals into daily series, in any order: each call adds to a (stream,
+/// day) cell, so the result does not depend on the order events are fed in.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesBuilder {
+    cells: std::collections::BTreeMap<(String, i64), (u64, f64)>,
+}
+
+impl SeriesBuilder {
+    /// An empty builder.
+    pub fn new() -> SeriesBuilder {
+        SeriesBuilder::default()
+    }
+
+    /// Add `count` signals and `exposure` to `stream` on `date`. Use `count = 0` to
+    /// record exposure alone (an order promised for the day that was delivered on time).
+    pub fn add(&mut self, stream: &str, date: Date, count: u64, exposure: f64) {
+        let e = self
+            .cells
+            .entry((stream.to_string(), day_number(date)))
+            .or_insert((0, 0.0));
+        e.0 += count;
+        e.1 += exposure;
+    }
+
+    /// The series, one per stream (sorted by name), each covering every day from
+    /// `from` to `through` inclusive (days without entries are zero); cells outside
+    /// that range are dropped. Pass the last *complete* day as `through`.
+    pub fn build(&self, from: Date, through: Date) -> Vec<DailySeries> {
+        let (a, b) = (day_number(from), day_number(through));
+        let mut out: Vec<DailySeries> = Vec::new();
+        let mut names: Vec<&String> = self.cells.keys().map(|(s, _)| s).collect();
+        names.dedup();
+        for name in names {
+            let days = (a..=b)
+                .map(|d| {
+                    let (count, exposure) = self
+                        .cells
+                        .get(&(name.clone(), d))
+                        .copied()
+                        .unwrap_or((0, 0.0));
+                    Day {
+                        date: date_from_number(d),
+                        count,
+                        exposure,
+                    }
+                })
+                .collect();
+            out.push(DailySeries {
+                stream: name.clone(),
+                days,
+            });
+        }
+        out
+    }
+}
+
 /// Detector settings. The defaults are the documented ones.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DetectorConfig {

@@ -201,3 +201,34 @@ fn built_in_table_matches_a_fresh_calibration() {
         );
     }
 }
+
+#[test]
+fn builder_and_merchant_alerts() {
+    use credence_watch::alert;
+    let cal = cal();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let s = deliveries(&mut rng, 160, 25.0, 0.1, 120, 0.65);
+    // feed the same days to the builder in reverse, one signal at a time
+    let mut b = detect::SeriesBuilder::new();
+    for d in s.days.iter().rev() {
+        b.add(streams::DELIVERY_LATE, d.date, 0, d.exposure);
+        for _ in 0..d.count {
+            b.add(streams::DELIVERY_LATE, d.date, 1, 0.0);
+        }
+    }
+    let built = b.build(s.days[0].date, s.days[159].date);
+    assert_eq!(built.len(), 1);
+    assert_eq!(built[0], s);
+    let alerts = alert::merchant_crisis_alerts("m-tea", &built, &cal, |stream, d| {
+        vec![format!("{stream}:{d}")]
+    });
+    let a = alerts.last().expect("the slip raises an alert");
+    assert_eq!(a.stream.as_deref(), Some(streams::DELIVERY_LATE));
+    assert_eq!(a.severity, credence_watch::Severity::High);
+    assert!(a.reasons.iter().any(|r| {
+        r.events
+            .iter()
+            .any(|e| e.starts_with("delivery_late:2025-12-3"))
+    }));
+    assert_eq!(a.playbook.len(), 4);
+}
