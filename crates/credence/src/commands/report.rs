@@ -594,6 +594,20 @@ fn html_page(
         overall.insert(r.name.clone(), serde_json::to_value(&whole)?);
     }
     let x: Vec<i64> = series_periods.iter().map(|p| p.start.as_second()).collect();
+    // A period the data covers less than half of (the data stops early in it) is
+    // partial: the headline figures skip it.
+    let last_event = results
+        .iter()
+        .filter_map(|r| data.span(Some(&r.name)).map(|s| s.1))
+        .max()
+        .unwrap_or(range.end);
+    let complete: Vec<bool> = series_periods
+        .iter()
+        .map(|p| {
+            let covered = last_event.min(p.end).duration_since(p.start);
+            covered.as_secs_f64() >= 0.5 * p.end.duration_since(p.start).as_secs_f64()
+        })
+        .collect();
     let labels: Vec<String> = series_periods
         .iter()
         .map(|p| date(p.start, &spec.tz))
@@ -601,7 +615,7 @@ fn html_page(
     let payload = json!({
         "range": {"start": local(range.start, &spec.tz), "end": local(range.end, &spec.tz), "tz": tz_name},
         "merchants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-        "series": {"x": x, "labels": labels, "granularity": if spec.by == Some(Granularity::Week) { "week" } else { "month" }},
+        "series": {"x": x, "labels": labels, "complete": complete, "granularity": if spec.by == Some(Granularity::Week) { "week" } else { "month" }},
         "trends": trends,
         "trend_titles": TRENDS.iter().map(|(k, t)| json!([k, t])).collect::<Vec<_>>(),
         "distribution": {"bins": ["0–10","10–20","20–30","30–40","40–50","50–60","60–70","70–80","80–90","90–100"], "by_merchant": distribution},
@@ -651,6 +665,9 @@ h1 {{ margin-bottom: .2rem; }} h2 {{ border-bottom: 2px solid #dde3ea; padding-b
 table.ind {{ border-collapse: collapse; margin-bottom: 1rem; }} table.ind th {{ text-align: left; font-weight: normal; color: #445; padding: 2px 14px 2px 0; }} table.ind td {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .funnel .bar {{ height: 22px; background: #4e79a7; color: #fff; font-size: 12px; line-height: 22px; padding-left: 6px; border-radius: 3px; margin: 3px 0; white-space: nowrap; }}
 .funnel .at_risk {{ background: #e15759; }} .funnel .ended {{ background: #9aa3ad; }} .funnel .committed {{ background: #59a14f; }} .funnel .developing {{ background: #76b7b2; }}
+.kpis .card {{ display: flex; flex-wrap: wrap; gap: .4rem 1.4rem; }} .kpis h3 {{ width: 100%; }}
+.kpi .v {{ font-size: 1.5rem; font-weight: 600; font-variant-numeric: tabular-nums; }} .kpi .l {{ color: #5b6675; font-size: .8rem; }}
+.up {{ color: #2e7d32; }} .down {{ color: #c62828; }}
 .todo {{ background: #fff8e1; border: 1px dashed #e0b000; padding: .8rem; border-radius: 6px; }}
 .rec td, .rec th {{ padding: 3px 10px; text-align: right; }} .rec th:first-child, .rec td:first-child {{ text-align: left; }}
 </style>
@@ -658,6 +675,10 @@ table.ind {{ border-collapse: collapse; margin-bottom: 1rem; }} table.ind th {{ 
 <body>
 <h1>Customer trust report · 客户信任报告</h1>
 <p class="sub" id="range"></p>
+
+<h2>At a glance · 概览</h2>
+<p class="sub">Latest complete period with data, and the change against the one before. · 最近完整一期及环比变化。</p>
+<div class="grid kpis" id="kpis"></div>
 
 <h2>Trust over time · 信任趋势</h2>
 <div class="grid" id="trust-trend"></div>
@@ -810,6 +831,41 @@ function lineChart(parent, title, key) {
               tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), D.range.tz),
               axes: [{}, { size: 55 }] }, data, body);
 }
+// Headline figures: last non-null value of each series and its change.
+const KPIS = [['trust_mean', 'mean trust · 平均信任', 1, false, true],
+  ['nps', 'NPS · 净推荐值', 0, false, true],
+  ['on_time_rate', 'on-time · 准时交付', 1, true, true],
+  ['promise_kept_rate', 'promises kept · 守约率', 1, true, true],
+  ['complaint_rate', 'complaints /100 orders · 投诉', 1, false, false],
+  ['avg_rating', 'rating · 评分', 2, false, true]];
+const kp = document.getElementById('kpis');
+D.merchants.forEach(m => {
+  const body = document.createElement('div'); body.className = 'card';
+  const h = document.createElement('h3'); h.textContent = m; body.appendChild(h);
+  KPIS.forEach(([key, label, dec, isPct, upIsGood]) => {
+    const all = D.trends[m][key].map((x, i) => [x, i]).filter(p => p[0] !== null);
+    const full = all.filter(p => D.series.complete[p[1]]);
+    const v = full.length ? full : all;
+    const k = document.createElement('div'); k.className = 'kpi';
+    const fmt = x => isPct ? (100 * x).toFixed(dec) + '%' : x.toFixed(dec);
+    let text = '—', delta = '';
+    if (v.length) {
+      const [last, i] = v[v.length - 1];
+      text = fmt(last);
+      if (v.length > 1) {
+        const d = last - v[v.length - 2][0];
+        const good = (d > 0) === upIsGood;
+        const shown = isPct ? (100 * d).toFixed(dec) + ' pt' : d.toFixed(dec);
+        delta = '<span class="' + (d === 0 ? '' : good ? 'up' : 'down') + '">' +
+          (d > 0 ? '▲ +' : d < 0 ? '▼ ' : '= ') + shown + '</span>';
+      }
+      k.title = D.series.labels[i];
+    }
+    k.innerHTML = '<div class="v">' + text + '</div><div class="l">' + label + ' ' + delta + '</div>';
+    body.appendChild(k);
+  });
+  kp.appendChild(body);
+});
 const tt = document.getElementById('trust-trend');
 lineChart(tt, 'Mean trust per merchant · 各商家平均信任 (0–100)', 'trust_mean');
 lineChart(tt, 'Trust, 10th percentile · 信任第10百分位', 'trust_p10');
