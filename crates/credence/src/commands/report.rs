@@ -348,54 +348,115 @@ fn pct(v: Option<f64>) -> String {
     }
 }
 
-/// The table lines of one indicator set: (label, value).
-fn indicator_lines(i: &Indicators) -> Vec<(&'static str, String)> {
+/// The table lines of one indicator set and its recovery: (English label, Chinese
+/// label, value). The Chinese label goes at the end of the line, so double-width
+/// characters do not break the columns.
+fn indicator_lines(
+    i: &Indicators,
+    r: &RecoverySummary,
+) -> Vec<(&'static str, &'static str, String)> {
     let s = &i.stage_counts;
     vec![
-        ("NPS (−100..100)          净推荐值", opt(i.nps, 1)),
-        ("CSAT (% ≥ 4)             满意度", opt(i.csat, 1)),
-        ("CES (mean, 1–7)          费力度", opt(i.ces, 2)),
+        ("NPS (−100..100)", "净推荐值", opt(i.nps, 1)),
+        ("CSAT (% ≥ 4)", "满意度", opt(i.csat, 1)),
+        ("CES (mean, 1–7)", "费力度", opt(i.ces, 2)),
+        ("survey responses", "问卷数", i.responses.to_string()),
+        ("on-time delivery", "准时交付率", pct(i.on_time_rate)),
+        ("promises kept", "守约率", pct(i.promise_kept_rate)),
         (
-            "survey responses         问卷数",
-            format!(
-                "{} (nps {}, csat {}, ces {})",
-                i.responses, i.nps_responses, i.csat_responses, i.ces_responses
-            ),
-        ),
-        ("on-time delivery         准时交付", pct(i.on_time_rate)),
-        ("promises kept            守约率", pct(i.promise_kept_rate)),
-        (
-            "first response in SLA    首次响应达标",
+            "first response in SLA",
+            "首次响应达标率",
             pct(i.first_response_sla_rate),
         ),
-        ("complaints / 100 orders  投诉率", opt(i.complaint_rate, 2)),
-        ("refund rate              退款率", pct(i.refund_rate)),
-        ("repurchase rate          复购率", pct(i.repurchase_rate)),
-        ("retention rate           留存率", pct(i.retention_rate)),
-        ("orders                   订单", i.orders.to_string()),
         (
-            "reviews                  评价数",
-            i.review_count.to_string(),
+            "complaints / 100 orders",
+            "每百单投诉",
+            opt(i.complaint_rate, 2),
         ),
-        ("average rating           平均评分", opt(i.avg_rating, 2)),
+        ("refund rate", "退款率", pct(i.refund_rate)),
+        ("repurchase rate", "复购率", pct(i.repurchase_rate)),
+        ("retention rate", "留存率", pct(i.retention_rate)),
+        ("orders", "订单数", i.orders.to_string()),
+        ("reviews", "评价数", i.review_count.to_string()),
+        ("average rating", "平均评分", opt(i.avg_rating, 2)),
+        ("Bayesian rating", "贝叶斯评分", opt(i.bayes_rating, 2)),
         (
-            "Bayesian rating          贝叶斯评分",
-            opt(i.bayes_rating, 2),
-        ),
-        (
-            "bad reviews answered 48h 差评48h回复率",
+            "bad reviews answered ≤ 48 h",
+            "差评48小时回复率",
             pct(i.negative_review_reply_rate),
         ),
-        ("trust mean (0–100)       平均信任", opt(i.trust_mean, 1)),
-        ("trust p10                信任P10", opt(i.trust_p10, 1)),
+        ("trust mean (0–100)", "平均信任", opt(i.trust_mean, 1)),
+        ("trust p10", "信任第10百分位", opt(i.trust_p10, 1)),
+        ("stage: initial", "接纳", s.initial.to_string()),
+        ("stage: developing", "认同", s.developing.to_string()),
+        ("stage: committed", "信赖", s.committed.to_string()),
+        ("stage: at risk", "风险", s.at_risk.to_string()),
+        ("stage: ended", "结束", s.ended.to_string()),
+        ("recovery: failures", "补救：失误", r.failures.to_string()),
+        ("recovery: episodes", "补救：事件", r.episodes.to_string()),
+        ("recovery: recovered", "补救：已补救", pct(r.recovery_rate)),
         (
-            "stages                   阶段",
-            format!(
-                "initial {} · developing {} · committed {} · at risk {} · ended {}",
-                s.initial, s.developing, s.committed, s.at_risk, s.ended
-            ),
+            "recovery: trust restored",
+            "补救：信任恢复",
+            pct(r.restored_rate),
+        ),
+        (
+            "recovery: trust exceeded",
+            "补救：超过原水平",
+            pct(r.exceeded_rate),
+        ),
+        (
+            "recovery: median hours",
+            "补救：中位时长(小时)",
+            opt(r.median_hours_to_recovery, 1),
+        ),
+        (
+            "recovery: trust before",
+            "补救前信任",
+            opt(r.mean_trust_before, 1),
+        ),
+        (
+            "recovery: trust after failure",
+            "失误后信任",
+            opt(r.mean_trust_after_failure, 1),
+        ),
+        (
+            "recovery: trust after recovery",
+            "补救后信任",
+            opt(r.mean_trust_after_recovery, 1),
         ),
     ]
+}
+
+/// Indicators × merchants, for a report of one period.
+fn print_columns(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone) -> Result<()> {
+    let Some((p, _, _)) = results.first().and_then(|r| r.rows.first()) else {
+        return Ok(());
+    };
+    writeln!(out, "{} → {}", local(p.start, tz), local(p.end, tz))?;
+    let width = results
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let columns: Vec<Vec<(&str, &str, String)>> = results
+        .iter()
+        .map(|r| indicator_lines(&r.rows[0].1, &r.rows[0].2))
+        .collect();
+    write!(out, "{:<31}", "indicator")?;
+    for r in results {
+        write!(out, " {:>width$}", r.name)?;
+    }
+    writeln!(out)?;
+    for (k, (en, zh, _)) in columns[0].iter().enumerate() {
+        write!(out, "{en:<31}")?;
+        for c in &columns {
+            write!(out, " {:>width$}", c[k].2)?;
+        }
+        writeln!(out, "  {zh}")?;
+    }
+    Ok(())
 }
 
 fn print_table(
@@ -404,8 +465,11 @@ fn print_table(
     by: bool,
     tz: &TimeZone,
 ) -> Result<()> {
+    if !by {
+        return print_columns(out, results, tz);
+    }
     for r in results {
-        if by {
+        {
             writeln!(out, "{}", r.name)?;
             writeln!(
                 out,
@@ -441,22 +505,8 @@ fn print_table(
                     opt(i.trust_p10, 1)
                 )?;
             }
-        } else {
-            for (p, i, _) in &r.rows {
-                writeln!(
-                    out,
-                    "{}  [{} → {})",
-                    r.name,
-                    local(p.start, tz),
-                    local(p.end, tz)
-                )?;
-                for (label, v) in indicator_lines(i) {
-                    writeln!(out, "  {label}  {v}")?;
-                }
-            }
         }
-        let all = summarize(&r.episodes, None);
-        let rec = if by { &all } else { &r.rows[0].2 };
+        let rec = &summarize(&r.episodes, None);
         writeln!(out, "  service recovery 服务补救:")?;
         writeln!(
             out,
