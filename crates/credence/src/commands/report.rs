@@ -109,6 +109,16 @@ fn rules(config: &Option<PathBuf>) -> Result<Rules> {
     Ok(rules)
 }
 
+/// The indicator options that follow the engine's rules: what a negative review is and
+/// how long a reply may take (defaults: ≤ 2 stars, 48 h), so `--config` moves both.
+fn options(rules: &Rules) -> Options {
+    Options {
+        negative_max_rating: rules.review_reply_max_rating,
+        reply_window: jiff::SignedDuration::from_secs_f64(rules.review_reply_window_hours * 3600.0),
+        ..Options::default()
+    }
+}
+
 /// Runs `credence report`.
 pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
@@ -183,8 +193,9 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
         previous_start: periods[0].previous_start,
     };
 
-    let opts = Options::default();
+    let opts = options(engine.rules());
     let ropts = RecoveryOptions {
+        negative_max_rating: opts.negative_max_rating,
         max_evaluated: match args.recovery_sample {
             0 => usize::MAX,
             n => n,
@@ -598,7 +609,7 @@ fn html_page(
         }
         .periods(range.start, range.end)?
     };
-    let opts = Options::default();
+    let opts = options(engine.rules());
     let mut trends = serde_json::Map::new();
     let mut distribution = serde_json::Map::new();
     let mut stages = serde_json::Map::new();

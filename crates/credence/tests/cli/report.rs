@@ -126,6 +126,48 @@ fn by_month_gives_json_lines_per_merchant_and_period() {
 }
 
 #[test]
+fn weeks_in_a_time_zone_between_from_and_to() {
+    let ws = loaded();
+    let out = ws.run(&[
+        "report",
+        "-m",
+        "m-tea",
+        "--by",
+        "week",
+        "--tz",
+        "Asia/Shanghai",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-15",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Mondays 03-02 and 03-09, local time; --to is inclusive.
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["period_start"], "2026-03-02T00:00:00+08:00");
+    assert_eq!(rows[1]["period_start"], "2026-03-09T00:00:00+08:00");
+    assert_eq!(rows[1]["period_end"], "2026-03-16T00:00:00+08:00");
+    // First week [03-02, 03-09) local: o1 (03-01 18:00 local) is before it, o2 (03-05)
+    // in it: 1 order. Deliveries in it: o1's (03-02 18:00, on time) and o2's (03-08
+    // 18:00, a Sunday, late): 1 / 2.
+    assert_eq!(rows[0]["orders"], 1);
+    assert_eq!(rows[0]["on_time_rate"], 0.5);
+    // The voucher (03-09 20:00 local) and the NPS answers fall in the second week.
+    assert_eq!(rows[1]["nps_responses"], 2);
+    assert!(rows[1]["on_time_rate"].is_null());
+}
+
+#[test]
 fn csv_has_the_same_rows() {
     let ws = loaded();
     let out = ws.run(&["report", "--by", "month", "--csv"]);
