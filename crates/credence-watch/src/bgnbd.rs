@@ -7,12 +7,13 @@
 //! gives the likelihood (paper eq. 6), P(alive) (eq. 13 of the technical note) and the
 //! expected number of purchases in the next t periods (eq. 10).
 //!
-//! The maximum-likelihood fit minimises −LL over (ln r, ln α, ln a, ln b) with
-//! Nelder–Mead ([`crate::optim`]); see that module for why no optimiser crate.
+//! The maximum-likelihood fit minimises −LL over (ln r, ln α, ln a, ln b) with BFGS
+//! and the analytic gradient, Nelder–Mead as fallback ([`crate::optim`]; see there
+//! for why no optimiser crate).
 
 use serde::{Deserialize, Serialize};
 
-use crate::optim::nelder_mead;
+use crate::optim::{bfgs, nelder_mead};
 use crate::special::hyp2f1;
 
 /// One customer's purchase summary. Times are in any unit (weeks for CDNOW) as long as
@@ -177,7 +178,77 @@ pub fn log_likelihood(params: &Params, data: &[Customer]) -> f64 {
     ll_with_tables(params, &compress(data), &g, &be)
 }
 
+/// Log-likelihood and its gradient with respect to (r, α, a, b), on weighted
+/// distinct summaries. With w₃ = e^{A₃}/(e^{A₃} + [x>0] e^{A₄}) and w₄ = 1 − w₃:
+/// ∂/∂θ ln L = ∂A₁/∂θ + ∂A₂/∂θ + w₃ ∂A₃/∂θ + w₄ ∂A₄/∂θ, where
+/// ∂A₁/∂r = Σ_{k<x} 1/(r+k) + ln α, ∂A₁/∂α = r/α, ∂A₂/∂a = −Σ_{k<x} 1/(a+b+k),
+/// ∂A₂/∂b = Σ_{k<x} 1/(b+k) − 1/(a+b+k), ∂A₃/∂r = −ln(α+T), ∂A₃/∂α = −(r+x)/(α+T),
+/// ∂A₄/∂r = −ln(α+t_x), ∂A₄/∂α = −(r+x)/(α+t_x), ∂A₄/∂a = 1/a, ∂A₄/∂b = −1/(b+x−1).
+fn ll_and_gradient(p: &Params, data: &[Weighted], max_x: usize) -> (f64, [f64; 4]) {
+    let (g, be) = x_tables(p, max_x);
+    // cumulative sums of 1/(r+k), 1/(a+b+k), 1/(b+k) for k < x
+    let mut dr = vec![0.0; max_x + 1];
+    let mut dab = vec![0.0; max_x + 1];
+    let mut db = vec![0.0; max_x + 1];
+    for k in 0..max_x {
+        let kf = k as f64;
+        dr[k + 1] = dr[k] + 1.0 / (p.r + kf);
+        dab[k + 1] = dab[k] + 1.0 / (p.a + p.b + kf);
+        db[k + 1] = db[k] + 1.0 / (p.b + kf);
+    }
+    let (ln_alpha, ln_a) = (p.alpha.ln(), p.a.ln());
+    let mut ll = 0.0;
+    let mut grad = [0.0; 4];
+    for w in data {
+        let c = &w.c;
+        let x = c.frequency as usize;
+        let xf = c.frequency as f64;
+        let rx = p.r + xf;
+        let l_t = (p.alpha + c.age).ln();
+        let a3 = -rx * l_t;
+        let mut gr = dr[x] + ln_alpha;
+        let mut ga = p.r / p.alpha;
+        let mut gaa = -dab[x];
+        let mut gb = db[x] - dab[x];
+        let mix = if c.frequency > 0 {
+            let l_tx = (p.alpha + c.recency).ln();
+            let a4 = ln_a - (p.b + xf - 1.0).ln() - rx * l_tx;
+            let m = a3.max(a4);
+            let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
+            let (w3, w4) = (e3 / (e3 + e4), e4 / (e3 + e4));
+            gr += -w3 * l_t - w4 * l_tx;
+            ga += -w3 * rx / (p.alpha + c.age) - w4 * rx / (p.alpha + c.recency);
+            gaa += w4 / p.a;
+            gb += -w4 / (p.b + xf - 1.0);
+            m + (e3 + e4).ln()
+        } else {
+            gr -= l_t;
+            ga -= rx / (p.alpha + c.age);
+            a3
+        };
+        ll += w.n * (g[x] + p.r * ln_alpha + be[x] + mix);
+        grad[0] += w.n * gr;
+        grad[1] += w.n * ga;
+        grad[2] += w.n * gaa;
+        grad[3] += w.n * gb;
+    }
+    (ll, grad)
+}
+
+fn params_of(z: &[f64]) -> Params {
+    Params {
+        r: z[0].exp(),
+        alpha: z[1].exp(),
+        a: z[2].exp(),
+        b: z[3].exp(),
+    }
+}
+
 /// Maximum-likelihood fit of (r, α, a, b). Deterministic: same data, same result.
+///
+/// BFGS on (ln r, ln α, ln a, ln b) with the analytic gradient, from r = α = a = b = 1
+/// (where lifetimes starts too); if it does not converge, Nelder–Mead continues from
+/// where it stopped.
 pub fn fit(data: &[Customer]) -> Result<Fit, BgNbdError> {
     if data.is_empty() {
         return Err(BgNbdError::Empty);
@@ -187,30 +258,36 @@ pub fn fit(data: &[Customer]) -> Result<Fit, BgNbdError> {
     }
     let max_x = data.iter().map(|c| c.frequency).max().unwrap_or(0) as usize;
     let data = compress(data);
-    let neg_ll = |z: &[f64]| {
-        let p = Params {
-            r: z[0].exp(),
-            alpha: z[1].exp(),
-            a: z[2].exp(),
-            b: z[3].exp(),
+    let fg = |z: &[f64]| {
+        let p = params_of(z);
+        let (ll, g) = ll_and_gradient(&p, &data, max_x);
+        // chain rule for θ = e^z: ∂/∂z = θ ∂/∂θ; minimise −ln L
+        let grad = vec![-g[0] * p.r, -g[1] * p.alpha, -g[2] * p.a, -g[3] * p.b];
+        (-ll, grad)
+    };
+    let mut m = bfgs(fg, &[0.0; 4], 1e-8, 2.0, 500);
+    if !m.converged {
+        let neg_ll = |z: &[f64]| {
+            let p = params_of(z);
+            let (g, be) = x_tables(&p, max_x);
+            -ll_with_tables(&p, &data, &g, &be)
         };
-        let (g, be) = x_tables(&p, max_x);
-        -ll_with_tables(&p, &data, &g, &be)
-    };
-    // Start at r = α = a = b = 1 (lifetimes does the same); steps of e^0.5 on each.
-    let m = nelder_mead(neg_ll, &[0.0; 4], 0.5, 1e-7, 1e-6, 20_000);
-    let params = Params {
-        r: m.x[0].exp(),
-        alpha: m.x[1].exp(),
-        a: m.x[2].exp(),
-        b: m.x[3].exp(),
-    };
+        let evals = m.evaluations;
+        m = nelder_mead(neg_ll, &m.x, 0.1, 1e-7, 1e-6, 20_000);
+        m.evaluations += evals;
+    }
     Ok(Fit {
-        params,
+        params: params_of(&m.x),
         log_likelihood: -m.f,
         evaluations: m.evaluations,
         converged: m.converged,
     })
+}
+
+/// The gradient of [`log_likelihood`] with respect to (r, α, a, b).
+pub fn gradient(params: &Params, data: &[Customer]) -> [f64; 4] {
+    let max_x = data.iter().map(|c| c.frequency).max().unwrap_or(0) as usize;
+    ll_and_gradient(params, &compress(data), max_x).1
 }
 
 impl Params {
@@ -341,6 +418,60 @@ pub fn parse_summary_csv(text: &str) -> Result<Vec<Customer>, BgNbdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let data = [
+            Customer {
+                frequency: 0,
+                recency: 0.0,
+                age: 30.0,
+            },
+            Customer {
+                frequency: 3,
+                recency: 20.0,
+                age: 35.0,
+            },
+            Customer {
+                frequency: 1,
+                recency: 2.5,
+                age: 12.0,
+            },
+            Customer {
+                frequency: 7,
+                recency: 33.0,
+                age: 38.0,
+            },
+        ];
+        let p = Params {
+            r: 0.4,
+            alpha: 3.0,
+            a: 0.8,
+            b: 2.1,
+        };
+        let g = gradient(&p, &data);
+        let h = 1e-6;
+        let bump = |i: usize, d: f64| {
+            let mut q = [p.r, p.alpha, p.a, p.b];
+            q[i] += d;
+            log_likelihood(
+                &Params {
+                    r: q[0],
+                    alpha: q[1],
+                    a: q[2],
+                    b: q[3],
+                },
+                &data,
+            )
+        };
+        for (i, gi) in g.iter().enumerate() {
+            let num = (bump(i, h) - bump(i, -h)) / (2.0 * h);
+            assert!(
+                (gi - num).abs() < 1e-5 * (1.0 + num.abs()),
+                "∂{i}: {gi} vs {num}"
+            );
+        }
+    }
 
     #[test]
     fn parses_both_header_styles() {

@@ -1,11 +1,12 @@
-//! A small Nelder–Mead simplex minimiser (Nelder & Mead 1965, with the standard
-//! coefficients of Lagarias et al. 1998), used on log-parameters by the BG/NBD fit.
+//! Two small minimisers used on log-parameters by the BG/NBD fit: BFGS with an
+//! analytic gradient (the default) and a Nelder–Mead simplex (Nelder & Mead 1965, with
+//! the standard coefficients of Lagarias et al. 1998) as the derivative-free fallback.
 //!
 //! Why not `argmin`: the BG/NBD likelihood has four parameters and a smooth,
-//! well-conditioned surface on the log scale; Nelder–Mead with a restart reaches the
-//! optimum to ~1e-9 in a few hundred evaluations. `argmin` would add a dependency
-//! tree (and compile time on every CI run) for sixty lines of code. The fit is checked
-//! against the published CDNOW estimates in the tests.
+//! well-conditioned surface on the log scale; a hundred lines reach the optimum to
+//! ~1e-8 in a few dozen evaluations. `argmin` would add a dependency tree (and compile
+//! time on every CI run) for that. The fit is checked against the published CDNOW
+//! estimates in the tests.
 
 /// Result of a minimisation.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +154,111 @@ fn run<F: FnMut(&[f64]) -> f64>(
     }
 }
 
+/// Minimise a smooth `f` with its gradient by BFGS (inverse-Hessian updates, Armijo
+/// backtracking, steps capped at `max_step` per coordinate). `fg(x)` returns the value
+/// and the gradient. Stops when every gradient component is below
+/// `gtol · (1 + |f|)`, or after `max_iter` iterations (then `converged` is false).
+pub fn bfgs<F: FnMut(&[f64]) -> (f64, Vec<f64>)>(
+    mut fg: F,
+    x0: &[f64],
+    gtol: f64,
+    max_step: f64,
+    max_iter: u32,
+) -> Minimum {
+    let n = x0.len();
+    let mut evals = 1u32;
+    let mut x = x0.to_vec();
+    let (mut f, mut g) = fg(&x);
+    let mut h = identity(n);
+    let mut first = true;
+    for _ in 0..max_iter {
+        if !f.is_finite() {
+            break;
+        }
+        if g.iter().all(|v| v.abs() <= gtol * (1.0 + f.abs())) {
+            return Minimum {
+                x,
+                f,
+                evaluations: evals,
+                converged: true,
+            };
+        }
+        let mut d: Vec<f64> = (0..n).map(|i| -dot(&h[i], &g)).collect();
+        let mut slope = dot(&g, &d);
+        if slope >= 0.0 {
+            h = identity(n);
+            d = g.iter().map(|v| -v).collect();
+            slope = dot(&g, &d);
+        }
+        let big = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if big > max_step {
+            let k = max_step / big;
+            d.iter_mut().for_each(|v| *v *= k);
+            slope *= k;
+        }
+        let mut t = 1.0;
+        let mut accepted = None;
+        for _ in 0..50 {
+            let xn: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + t * b).collect();
+            let (fnew, gnew) = fg(&xn);
+            evals += 1;
+            if fnew.is_finite() && fnew <= f + 1e-4 * t * slope {
+                accepted = Some((xn, fnew, gnew));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((xn, fnew, gnew)) = accepted else {
+            break; // no descent possible along d: at the optimum to machine precision
+        };
+        let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = gnew.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let ys = dot(&y, &s);
+        if ys > 1e-12 {
+            if first {
+                let scale = ys / dot(&y, &y);
+                h = identity(n);
+                h.iter_mut().flatten().for_each(|v| *v *= scale);
+                first = false;
+            }
+            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+            let rho = 1.0 / ys;
+            let hy: Vec<f64> = (0..n).map(|i| dot(&h[i], &y)).collect();
+            let yhy = dot(&y, &hy);
+            for i in 0..n {
+                for j in 0..n {
+                    h[i][j] += -rho * (hy[i] * s[j] + s[i] * hy[j])
+                        + (rho * rho * yhy + rho) * s[i] * s[j];
+                }
+            }
+        }
+        let done = (f - fnew).abs() <= 1e-15 * (1.0 + f.abs());
+        x = xn;
+        f = fnew;
+        g = gnew;
+        if done {
+            break;
+        }
+    }
+    let converged = g.iter().all(|v| v.abs() <= gtol * (1.0 + f.abs()));
+    Minimum {
+        x,
+        f,
+        evaluations: evals,
+        converged,
+    }
+}
+
+fn identity(n: usize) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +270,24 @@ mod tests {
         assert!(m.converged);
         assert!(
             (m.x[0] - 1.0).abs() < 1e-5 && (m.x[1] - 1.0).abs() < 1e-5,
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn bfgs_finds_the_rosenbrock_minimum() {
+        let fg = |x: &[f64]| {
+            let f = (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
+            let g = vec![
+                -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]),
+                200.0 * (x[1] - x[0] * x[0]),
+            ];
+            (f, g)
+        };
+        let m = bfgs(fg, &[-1.2, 1.0], 1e-7, 1.0, 500);
+        assert!(m.converged, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-6 && (m.x[1] - 1.0).abs() < 1e-6,
             "{m:?}"
         );
     }
