@@ -100,12 +100,6 @@ enum Command {
     /// --json (no --by): one JSON object; otherwise JSON Lines, one object per merchant
     /// and period. --csv writes the same rows; --html FILE a self-contained page with
     /// charts.
-    ///
-    /// Examples:
-    ///   credence report -m m-tea --json
-    ///   credence report --by month --tz Asia/Shanghai
-    ///   credence report --from 2026-01-01 --to 2026-03-31 --by week --csv
-    ///   credence report --html report.html
     Report(commands::report::ReportArgs),
     /// Recompute trust for the whole store: replay every event through the engine,
     /// evaluate every relationship, and report per merchant and how long it took.

@@ -24,6 +24,11 @@ use crate::{Global, open_store};
 
 /// `credence report`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  credence report -m m-tea --json
+  credence report --by month --tz Asia/Shanghai
+  credence report --from 2026-01-01 --to 2026-03-31 --by week --csv
+  credence report --html report.html")]
 pub struct ReportArgs {
     /// One merchant (default: every merchant in the store).
     #[arg(long, short)]
