@@ -179,7 +179,7 @@ pub fn log_likelihood(params: &Params, data: &[Customer]) -> f64 {
 }
 
 /// Log-likelihood and its gradient with respect to (r, α, a, b), on weighted
-/// distinct summaries. With w₃ = e^{A₃}/(e^{A₃} + [x>0] e^{A₄}) and w₄ = 1 − w₃:
+/// distinct summaries. With w₃ = e^{A₃}/(e^{A₃} + 𝟙(x>0) e^{A₄}) and w₄ = 1 − w₃:
 /// ∂/∂θ ln L = ∂A₁/∂θ + ∂A₂/∂θ + w₃ ∂A₃/∂θ + w₄ ∂A₄/∂θ, where
 /// ∂A₁/∂r = Σ_{k<x} 1/(r+k) + ln α, ∂A₁/∂α = r/α, ∂A₂/∂a = −Σ_{k<x} 1/(a+b+k),
 /// ∂A₂/∂b = Σ_{k<x} 1/(b+k) − 1/(a+b+k), ∂A₃/∂r = −ln(α+T), ∂A₃/∂α = −(r+x)/(α+T),
@@ -291,7 +291,7 @@ pub fn gradient(params: &Params, data: &[Customer]) -> [f64; 4] {
 }
 
 impl Params {
-    /// P(alive | x, t_x, T) = 1 / (1 + [x > 0] · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)).
+    /// P(alive | x, t_x, T) = 1 / (1 + 𝟙(x > 0) · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)).
     pub fn p_alive(&self, c: &Customer) -> f64 {
         if c.frequency == 0 {
             return 1.0;
@@ -305,7 +305,7 @@ impl Params {
     /// Expected purchases in the next `t` periods given the summary (paper eq. 10):
     ///
     /// E[Y(t) | x, t_x, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x)
-    ///   · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] / (1 + [x>0] · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x))
+    ///   · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] / (1 + 𝟙(x>0) · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x))
     ///
     /// `None` when the ₂F₁ series does not converge (t many times longer than α+T)
     /// or a = 1 exactly (the formula's removable singularity).

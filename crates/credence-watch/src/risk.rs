@@ -12,7 +12,7 @@
 //! | `trust_decline` | min(1, max(0, T₋₃₀ − T) / 20) | 0.60 |
 //! | `low_trust` | clamp((60 − T) / 30, 0, 1) | 0.50 |
 //! | `negative_evidence` | 1 − exp(−(0.35·n + 0.10·impact)) | 0.50 |
-//! | `unresolved_tickets` | 1 − exp(−(0.5·k + [k > 0]·age/14)) | 0.50 |
+//! | `unresolved_tickets` | 1 − exp(−(0.5·k + 𝟙(k > 0)·age/14)) | 0.50 |
 //! | `engagement_drop` | clamp(1 − recent / expected, 0, 1) when expected ≥ 2 | 0.35 |
 //! | `dormant` | 1 − P(alive) | 0.50 |
 //!

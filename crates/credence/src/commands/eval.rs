@@ -145,13 +145,7 @@ fn run_crisis(g: &Global, args: &CrisisArgs) -> Result<ExitCode> {
             let delays: Vec<String> = r
                 .delays
                 .iter()
-                .map(|d| {
-                    format!(
-                        "{:>5.1} ({:>3.0}%)",
-                        d.mean_delay_days,
-                        d.missed * 100.0
-                    )
-                })
+                .map(|d| format!("{:>5.1} ({:>3.0}%)", d.mean_delay_days, d.missed * 100.0))
                 .collect();
             writeln!(
                 out,
