@@ -446,3 +446,52 @@ fn reingesting_the_same_file_appends_nothing() {
     let (code, text) = audit(&w);
     assert_eq!(code, Some(0), "{text}");
 }
+
+/// kill -9 in the middle of an ingest: every committed review has its leaf and no leaf
+/// lacks its review; running the ingest again completes the log, each event once.
+#[test]
+fn a_killed_ingest_leaves_events_and_log_in_step() {
+    let total = 100_000;
+    let mut text = String::with_capacity(total * 190);
+    for i in 0..total {
+        text.push_str(&crate::util::event(
+            &format!("e{i}"),
+            "review",
+            &format!(r#","rating":{}"#, 1 + i % 5),
+        ));
+        text.push('\n');
+    }
+    let w = Workspace::new();
+    w.file("big.jsonl", &text);
+    let mut child = w
+        .cmd()
+        .args(["ingest", "--quiet", "--batch-size", "500", "big.jsonl"])
+        .spawn()
+        .unwrap();
+    let count = |table: &str| -> i64 {
+        rusqlite::Connection::open(w.db())
+            .and_then(|c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if w.db().exists() && count("events") > 0 {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let events = count("events");
+    assert!(
+        events > 0 && events < total as i64,
+        "kill mid-ingest ({events} events)"
+    );
+    assert_eq!(count("ledger_leaves"), events);
+    let (c, text) = audit(&w);
+    assert_eq!(c, Some(0), "{text}");
+    ok(&w.run(&["ingest", "--quiet", "big.jsonl"]));
+    assert_eq!(count("ledger_leaves"), total as i64);
+    let (c, text) = audit(&w);
+    assert_eq!(c, Some(0), "{text}");
+}
