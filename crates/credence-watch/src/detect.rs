@@ -159,6 +159,9 @@ pub struct DetectorConfig {
     /// estimate); 1.5 is the smallest value with which the measured false-alarm rate
     /// of the `eval crisis` negative binomial streams stays within the target.
     pub arl_margin: f64,
+    /// An episode open this many days is closed and its days join the baseline: the
+    /// new level becomes the normal one (the alert stays until a person resolves it).
+    pub max_episode_days: u32,
     /// Window D for the dispersion estimate (days ending G days back; at least W).
     /// Longer than the baseline: dispersion is a slow property of a stream, and a
     /// noisy estimate of it costs false alarms.
@@ -176,6 +179,7 @@ impl Default for DetectorConfig {
             false_alarms_per_year: 1.0,
             overdispersion: true,
             arl_margin: 1.5,
+            max_episode_days: 28,
             dispersion_days: 224,
         }
     }
@@ -623,8 +627,9 @@ pub struct Alarm {
     pub started_on: Date,
     /// The day the statistic crossed the threshold (the alert's `opened_at` day).
     pub opened_on: Date,
-    /// The day the statistic returned to zero (the episode ended); `None` if still
-    /// above zero at the end of the series.
+    /// The day the episode ended: the statistic returned to zero, or the episode
+    /// reached `max_episode_days` and its level became the baseline; `None` if still
+    /// open at the end of the series.
     pub ended_on: Option<Date>,
     /// Signals observed from `started_on` to `opened_on`.
     pub observed: u64,
@@ -753,6 +758,8 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
     let mut s = 0.0f64;
     let mut run_start: Option<usize> = None;
     let mut open: Option<usize> = None; // index into alarms of the open episode
+    let mut opened_at_index = 0usize;
+    let max_episode = cfg.max_episode_days.max(1) as usize;
     let mut out_days = Vec::with_capacity(len);
     let mut alarms: Vec<Alarm> = Vec::new();
     let mut expected_of = vec![0.0f64; len];
@@ -795,6 +802,40 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
             }
         }
         let date = date_from_number(first + t as i64);
+        // An episode that has lasted max_episode_days is closed: the new level becomes
+        // the baseline (its days rejoin the windows), so a lasting shift cannot starve
+        // the baseline and blind the stream.
+        if let Some(k) = open
+            && t - opened_at_index >= max_episode
+        {
+            alarms[k].ended_on = Some(date);
+            open = None;
+            s = 0.0;
+            run_start = None;
+            for j in t.saturating_sub(g + dw + 1)..t {
+                if !flagged[j] {
+                    continue;
+                }
+                flagged[j] = false;
+                if j + g < t {
+                    // already passed into the windows while flagged: add it now
+                    if j + g + w >= t {
+                        sc += c[j] as f64;
+                        sn += n[j];
+                        sdays += 1;
+                        if n[j] > 0.0 {
+                            sexp += 1;
+                        }
+                    }
+                    if j + g + dw >= t && n[j] > 0.0 {
+                        dc += c[j] as f64;
+                        dn += n[j];
+                        dc2n += (c[j] as f64).powi(2) / n[j];
+                        dexp += 1;
+                    }
+                }
+            }
+        }
         if sexp < cfg.min_baseline_days as usize || sn <= 0.0 {
             out_days.push(DayState {
                 date,
@@ -864,6 +905,7 @@ pub fn monitor(series: &DailySeries, cal: &Calibration) -> Monitor {
                     drivers,
                 });
                 open = Some(alarms.len() - 1);
+                opened_at_index = t;
                 // keep the episode's days out of future baselines
                 for f in flagged
                     .iter_mut()

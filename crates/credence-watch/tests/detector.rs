@@ -232,3 +232,45 @@ fn builder_and_merchant_alerts() {
     }));
     assert_eq!(a.playbook.len(), 4);
 }
+
+#[test]
+fn a_lasting_shift_becomes_the_new_normal_and_the_stream_stays_watched() {
+    let cal = cal();
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    // late 10 % → 40 % from day 120 for good, then 40 % → 95 % from day 300
+    let start = date(2025, 9, 1);
+    let days = (0..340)
+        .map(|t| {
+            let n = sim::poisson(&mut rng, 25.0 * sim::WEEKDAY[t % 7]);
+            let p = if t >= 300 {
+                0.95
+            } else if t >= 120 {
+                0.40
+            } else {
+                0.10
+            };
+            Day {
+                date: day(start, t),
+                count: (0..n).filter(|_| rng.random::<f64>() < p).count() as u64,
+                exposure: n as f64,
+            }
+        })
+        .collect();
+    let s = DailySeries {
+        stream: streams::DELIVERY_LATE.into(),
+        days,
+    };
+    let alarms = detect::detect(&s, &cal);
+    let first = alarms
+        .iter()
+        .find(|a| a.opened_on >= day(start, 120))
+        .expect("the first shift is flagged");
+    assert!(first.opened_on <= day(start, 122));
+    let ended = first.ended_on.expect("the episode closes");
+    assert!(ended <= day(start, 160), "closed {ended}");
+    let second = alarms
+        .iter()
+        .find(|a| a.opened_on >= day(start, 300))
+        .expect("the second shift is flagged too");
+    assert!(second.opened_on <= day(start, 303), "{second:?}");
+}
