@@ -426,8 +426,8 @@ fn leaves_are_the_documented_encoding<S: LedgerStore>(s: &mut S) {
     assert!(opening.expect("customer").matches(&decoded));
     let text = String::from_utf8_lossy(&stored).to_string();
     assert!(
-        !text.contains("c1") && !text.contains("Fast"),
-        "no personal data"
+        !text.contains("Fast") && stored.len() == 82 + "m".len() + "r1".len(),
+        "no personal data: only the documented fields, customer and text as hashes"
     );
     // a public commitment without customer has no customer hash
     let k = ev(
@@ -479,7 +479,7 @@ fn erasure_keeps_the_log_verifiable<S: LedgerStore>(s: &mut S) {
     let mut left = 0;
     s.scan(&Filter::default(), &mut |ev| {
         assert!(
-            !ev.raw.contains("c1") && !ev.raw.contains("Fast"),
+            !ev.raw.contains("\"c1\"") && !ev.raw.contains("Fast"),
             "{}",
             ev.raw
         );

@@ -86,6 +86,9 @@ pub struct SqliteStore {
     /// Ledger secrets read or created by committed batches, so that ingest does not
     /// query them per event. Cleared by erasure.
     secrets: HashMap<(String, String), [u8; 32]>,
+    /// The store's erasure count when `secrets` was filled: another process's erasure
+    /// bumps it, and the cache is dropped before the next batch.
+    secrets_epoch: i64,
 }
 
 /// Bound on [`SqliteStore::secrets`]; past it the cache starts again empty.
@@ -110,6 +113,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             secrets: HashMap::new(),
+            secrets_epoch: 0,
         };
         store.migrate()?;
         Ok(store)
@@ -187,6 +191,15 @@ fn flush_backfill(
     leaves.clear();
     seqs.clear();
     Ok(())
+}
+
+/// How many erasures the store has seen (`ledger_meta` key `erasures`).
+fn erasure_epoch(conn: &Connection) -> Result<i64, StoreError> {
+    let v: Option<String> = conn
+        .prepare_cached("SELECT value FROM ledger_meta WHERE key = 'erasures'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 fn ledger_size(conn: &Connection) -> Result<u64, StoreError> {
@@ -366,6 +379,11 @@ impl EventStore for SqliteStore {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut new_secrets = HashMap::new();
         let size = ledger_size(&tx)?;
+        let epoch = erasure_epoch(&tx)?;
+        if epoch != self.secrets_epoch {
+            self.secrets.clear();
+            self.secrets_epoch = epoch;
+        }
         let mut leaves: Vec<Vec<u8>> = Vec::new();
         {
             let mut insert = tx.prepare_cached(
@@ -768,6 +786,12 @@ impl LedgerStore for SqliteStore {
             )? as u64;
             erasure.merchants.push((m, pseudonym));
         }
+        let epoch = erasure_epoch(&tx)? + 1;
+        tx.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES ('erasures', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [epoch.to_string()],
+        )?;
         tx.commit()?;
         self.secrets.clear();
         // Move the rewritten pages out of the WAL into the main file, and empty the WAL.
@@ -806,6 +830,60 @@ mod tests {
     #[test]
     fn passes_the_ledger_conformance_suite() {
         crate::conformance::run_ledger(&mut || SqliteStore::in_memory().expect("in-memory store"));
+    }
+
+    /// The ledger's share of the file stays within 150 bytes per entry (reviews with a
+    /// customer and a text, 13-character event ids, as in the demo).
+    #[test]
+    fn stored_ledger_bytes_per_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(dir.path().join("c.db")).unwrap();
+        let n = 20_000;
+        for chunk in 0..n / 5_000 {
+            let batch: Vec<NewEvent> = (chunk * 5_000..(chunk + 1) * 5_000)
+                .map(|i| {
+                    NewEvent::parse(format!(
+                        r#"{{"id":"m-tea-{i:07}","type":"review","at":"2026-03-01T10:00:00Z","merchant":"m-tea","customer":"c-{i:06}","rating":4,"text":"good tea"}}"#
+                    ))
+                    .unwrap()
+                })
+                .collect();
+            s.insert_batch(&batch).unwrap();
+        }
+        assert_eq!(s.ledger_size().unwrap(), n as u64);
+        let bytes: i64 = s
+            .conn
+            .query_row(
+                "SELECT sum(pgsize) FROM dbstat WHERE name = 'ledger_leaves'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let per_entry = bytes as f64 / n as f64;
+        assert!(per_entry <= 150.0, "{per_entry:.1} bytes per entry");
+    }
+
+    /// An erasure by another process drops this process's cached secrets: the customer's
+    /// next review gets a fresh, stored secret.
+    #[test]
+    fn an_erasure_elsewhere_invalidates_cached_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let review = |id: &str| {
+            NewEvent::parse(format!(
+                r#"{{"id":"{id}","type":"review","at":"2026-01-01T00:00:00Z","merchant":"m","customer":"c","rating":4}}"#
+            ))
+            .unwrap()
+        };
+        let mut ingest = SqliteStore::open(&path).unwrap();
+        ingest.insert_batch(&[review("r1")]).unwrap();
+        let mut eraser = SqliteStore::open(&path).unwrap();
+        eraser.erase_customer("c", None).unwrap();
+        ingest.insert_batch(&[review("r2")]).unwrap();
+        assert!(ingest.customer_secret("m", "c").unwrap().is_some());
+        let report = crate::audit(&ingest, &[]).unwrap();
+        assert!(report.passed(), "{:?}", report.problems);
+        assert_eq!((report.live, report.erased), (1, 1));
     }
 
     #[test]
