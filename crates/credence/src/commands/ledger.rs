@@ -448,6 +448,12 @@ fn signer(g: &Global, args: &LedgerArgs, store: &mut SqliteStore) -> Result<Sign
         );
         key
     } else {
+        ensure!(
+            store.checkpoints()?.is_empty(),
+            "the log has signed checkpoints but its key file {} is missing: restore it (or give --key-file); \
+             a new key would make a new log identity",
+            path.display()
+        );
         let key = SigningKey::generate(&origin, &mut rand::rng())?;
         write_secret_file(&path, &key.to_secret_string())
             .with_context(|| format!("cannot create the key file {}", path.display()))?;

@@ -398,6 +398,12 @@ fn the_key_file_is_private_and_never_printed() {
     let out = w.run(&["ledger", "verifier-key"]);
     assert_eq!(code(&out), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("secretstuff"));
+    // a missing key file is not silently replaced once checkpoints were signed
+    std::fs::remove_file(&key_path).unwrap();
+    let out = w.run(&["ledger", "checkpoint"]);
+    assert_eq!(code(&out), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key file"));
+    assert!(!key_path.exists());
 }
 
 #[test]
