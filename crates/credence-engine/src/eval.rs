@@ -232,6 +232,8 @@ impl<'a> Ctx<'a> {
         };
         let mut d = Details {
             param: s.param,
+            note: self.m.notes.get(&(s.event, s.code)),
+            event: Some(self.m.event_id(s.event)),
             ..Details::default()
         };
         if p != NO {

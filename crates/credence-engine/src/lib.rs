@@ -67,6 +67,7 @@ pub use rules::{
 
 use credence_events::Event;
 use eval::{Ctx, Reputation, Weights, dimensions, history_out};
+use serde::{Deserialize, Serialize};
 use store::{FxMap, Item, Merchant, Promise, PromiseKind, Rel, RulesDerived};
 
 /// The trust engine: holds the evidence of every merchant and evaluates it at any time.
@@ -84,6 +85,36 @@ pub struct Engine {
     merchants: Vec<Merchant>,
     last: u32,
     events: u64,
+}
+
+/// What a text analyser read in one event's text (a review, complaint, ticket message
+/// or survey comment): the engine's input for text evidence. The engine does no text
+/// analysis itself (the CLI fills this from `credence-text`); see
+/// [`Engine::add_with_text`] for the rules. Its JSON is the CLI's text-analysis cache
+/// entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextSignal {
+    /// Whole-text sentiment: P(positive), 0–1 (used in steps of 1/15).
+    pub sentiment: f32,
+    /// Aspect mentions, in text order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aspects: Vec<TextAspect>,
+    /// A short excerpt of the text, quoted by the sentiment reason (may be empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub excerpt: String,
+}
+
+/// One aspect mention of a [`TextSignal`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextAspect {
+    /// The aspect code (`delivery`, `product_quality`, …; see `docs/text.md`).
+    pub aspect: String,
+    /// The trust dimension it speaks to.
+    pub dimension: Dimension,
+    /// Praise (`true`) or criticism (`false`).
+    pub positive: bool,
+    /// The clause the polarity was read from, quoted in the reason.
+    pub snippet: String,
 }
 
 /// A reference that has not (yet) met its target: a delivery, refund, ticket reply or
@@ -142,7 +173,12 @@ impl Engine {
     }
 
     fn from_valid(rules: Rules) -> Engine {
+        let mut dims = [u8::MAX; 64];
+        for (i, &code) in ReasonCode::ALL.iter().enumerate() {
+            dims[i] = rules.evidence.rule(code).dimension.index() as u8;
+        }
         let derived = RulesDerived {
+            dims,
             base_rate_neutral: rules.base_rate_neutral,
             base_rate_signal_span: rules.base_rate_signal_span,
             review_reply_max_rating: rules.review_reply_max_rating,
@@ -168,8 +204,26 @@ impl Engine {
     /// Adds one event. Any order; events after an evaluation time are simply ignored by
     /// that evaluation. Custom `x-` types yield nothing.
     pub fn add(&mut self, event: &Event) {
+        self.add_with_text(event, None);
+    }
+
+    /// Adds one event with what a text analyser read in its text (any order, like
+    /// [`Engine::add`]; `None` is [`Engine::add`]). Text evidence never double counts
+    /// (DESIGN.md): the event's own structured item (the row its type maps to: the
+    /// rating of a review, the category of a complaint, …) keeps its dimension, and
+    ///
+    /// - the sentiment adds a `text_sentiment` item (`affect`) only for text without a
+    ///   rating or score (complaints, ticket messages — not reviews, not surveys);
+    /// - the aspects add one `text_<dimension>` item per dimension (the majority
+    ///   polarity of the mentions on it; a tie goes to the last mention), except on the
+    ///   dimension of the event's structured item and on the sentiment item's;
+    ///
+    /// so a text yields at most one item per dimension. Items are dated at the event.
+    /// Promise outcomes (a late delivery, an unanswered low review) belong to the
+    /// events that resolve or define them and do not suppress text items.
+    pub fn add_with_text(&mut self, event: &Event, text: Option<&TextSignal>) {
         let m = self.merchant_index(&event.merchant);
-        self.merchants[m as usize].add(event, &self.derived);
+        self.merchants[m as usize].add(event, text, &self.derived);
         self.events += 1;
     }
 
@@ -455,6 +509,13 @@ impl Engine {
                 .sum::<u64>();
             let (v, k) = table::<u32, u32>(m.ticket_of.capacity());
             s.index_bytes += v + k;
+            let (v, k) = table::<(u32, u8), store::Note>(m.notes.capacity());
+            s.evidence_bytes += v
+                + k
+                + m.notes
+                    .values()
+                    .map(|n| (n.aspect.len() + n.snippet.len()) as u64)
+                    .sum::<u64>();
             for map in std::iter::once(&m.customers).chain(&m.subjects) {
                 s.index_bytes += map.index_bytes();
                 s.id_bytes += map.key_bytes();

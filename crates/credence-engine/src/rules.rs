@@ -175,6 +175,20 @@ evidence_table! {
     compensation / Compensation = (Benevolence, 1.0, 0.0),
     /// The customer referred someone (advocacy).
     referral / Referral = (Affect, 1.0, 0.0),
+    /// Text sentiment of an unrated text (complaint, ticket message): P(positive) = p
+    /// gives `r·p`, `s·(1−p)` (p in steps of 1/15). Never for a rated review or a scored
+    /// survey (the rating already speaks).
+    text_sentiment / TextSentiment = (Affect, 0.5, 0.5),
+    /// A text praises (`r`) or criticises (`s`) an aspect on ability (product quality,
+    /// assurance).
+    text_ability / TextAbility = (Ability, 0.5, 0.5),
+    /// A text praises or criticises an aspect on integrity (delivery, reliability,
+    /// privacy).
+    text_integrity / TextIntegrity = (Integrity, 0.5, 0.5),
+    /// A text praises or criticises an aspect on benevolence (responsiveness, empathy).
+    text_benevolence / TextBenevolence = (Benevolence, 0.5, 0.5),
+    /// A text praises or criticises an aspect on affect (price/value, tangibles).
+    text_affect / TextAffect = (Affect, 0.5, 0.5),
 }
 
 impl ReasonCode {
@@ -193,6 +207,17 @@ impl ReasonCode {
             | ReasonCode::ComplaintPolicy
             | ReasonCode::ComplaintPrivacy
             | ReasonCode::ComplaintOther => (p, p),
+            ReasonCode::TextSentiment => (p / 15.0, 1.0 - p / 15.0),
+            ReasonCode::TextAbility
+            | ReasonCode::TextIntegrity
+            | ReasonCode::TextBenevolence
+            | ReasonCode::TextAffect => {
+                if param == 0 {
+                    (0.0, 1.0)
+                } else {
+                    (1.0, 0.0)
+                }
+            }
             _ => (1.0, 1.0),
         }
     }

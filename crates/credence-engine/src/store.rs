@@ -11,8 +11,9 @@ use credence_events::{
     TicketStatus,
 };
 
+use crate::TextSignal;
 use crate::intern::Interner;
-use crate::rules::ReasonCode;
+use crate::rules::{Dimension, ReasonCode};
 
 /// "None" for `u32` indices.
 pub(crate) const NO: u32 = u32::MAX;
@@ -297,6 +298,25 @@ pub(crate) struct Rel {
     pub items: Vec<Item>,
 }
 
+/// What a text item's reason sentence quotes: the kind of text, the aspect (empty for
+/// sentiment) and the snippet. Keyed by (event, reason code) in [`Merchant::notes`].
+#[derive(Debug, Clone)]
+pub(crate) struct Note {
+    pub kind: TextKind,
+    pub aspect: Box<str>,
+    pub snippet: Box<str>,
+}
+
+/// Which kind of event a text came from (for the sentence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextKind {
+    Review,
+    Complaint,
+    Ticket,
+    Survey,
+    Other,
+}
+
 /// A site-signals observation: (time, event, a0).
 pub(crate) type Signal = (i64, u32, f64);
 
@@ -315,6 +335,8 @@ pub(crate) struct Merchant {
     /// Ticket (promise index) of `resolved`, `reopened` and `closed_unresolved` events,
     /// whose own evidence is immediate: only for the ticket id in reason sentences.
     pub ticket_of: FxMap<u32, u32>,
+    /// What text items quote, by (event, reason code).
+    pub notes: FxMap<(u32, u8), Note>,
     /// Event ids, concatenated; `id_ends[e]` is where event `e`'s id ends.
     pub ids: String,
     pub id_ends: Vec<u32>,
@@ -335,6 +357,7 @@ impl Default for Merchant {
             promises: Vec::new(),
             subjects: Default::default(),
             ticket_of: FxMap::default(),
+            notes: FxMap::default(),
             ids: String::new(),
             id_ends: Vec::new(),
             latest: None,
@@ -440,7 +463,7 @@ impl Merchant {
     }
 
     /// Adds one event of this merchant.
-    pub(crate) fn add(&mut self, ev: &Event, rules: &RulesDerived) {
+    pub(crate) fn add(&mut self, ev: &Event, text: Option<&TextSignal>, rules: &RulesDerived) {
         use ReasonCode as R;
         if self.latest.is_none_or(|l| ev.at > l) {
             self.latest = Some(ev.at);
@@ -615,6 +638,103 @@ impl Merchant {
         self.rels[rel as usize]
             .items
             .push(Item::new(at, code, param, e));
+        if let Some(t) = text {
+            let structured = if code < CODE_PLAIN {
+                rules.dims[code as usize]
+            } else {
+                u8::MAX
+            };
+            self.add_text(ev, rel, at, e, structured, t, rules);
+        }
+    }
+
+    /// The text items of event `e` (see `Engine::add_with_text`).
+    #[allow(clippy::too_many_arguments)]
+    fn add_text(
+        &mut self,
+        ev: &Event,
+        rel: u32,
+        at: i64,
+        e: u32,
+        structured: u8,
+        t: &TextSignal,
+        rules: &RulesDerived,
+    ) {
+        use ReasonCode as R;
+        let (kind, rated) = match &ev.body {
+            EventBody::Review { .. } => (TextKind::Review, true),
+            EventBody::Survey { .. } => (TextKind::Survey, true),
+            EventBody::Complaint { .. } => (TextKind::Complaint, false),
+            EventBody::Ticket { .. } => (TextKind::Ticket, false),
+            _ => (TextKind::Other, false),
+        };
+        // Dimensions already spoken for on this event.
+        let mut taken = [false; 4];
+        if structured != u8::MAX {
+            taken[structured as usize] = true;
+        }
+        let items = &mut self.rels[rel as usize].items;
+        if !rated && t.sentiment.is_finite() {
+            let code = R::TextSentiment as u8;
+            let d = rules.dims[code as usize] as usize;
+            if !taken[d] {
+                taken[d] = true;
+                let q = (t.sentiment.clamp(0.0, 1.0) * 15.0).round() as u8;
+                items.push(Item::new(at, code, q, e));
+                self.notes.insert(
+                    (e, code),
+                    Note {
+                        kind,
+                        aspect: "".into(),
+                        snippet: t.excerpt.as_str().into(),
+                    },
+                );
+            }
+        }
+        for dim in Dimension::ALL {
+            let code = match dim {
+                Dimension::Ability => R::TextAbility,
+                Dimension::Integrity => R::TextIntegrity,
+                Dimension::Benevolence => R::TextBenevolence,
+                Dimension::Affect => R::TextAffect,
+            } as u8;
+            let d = rules.dims[code as usize] as usize;
+            if taken[d] {
+                continue;
+            }
+            // Majority polarity of the mentions on this dimension; a tie goes to the
+            // last mention (the "but" clause usually carries the verdict).
+            let (mut pos, mut neg) = (0usize, 0usize);
+            let mut last: Option<&crate::TextAspect> = None;
+            for a in t.aspects.iter().filter(|a| a.dimension == dim) {
+                if a.positive {
+                    pos += 1;
+                } else {
+                    neg += 1;
+                }
+                last = Some(a);
+            }
+            let Some(last) = last else { continue };
+            let positive = if pos == neg { last.positive } else { pos > neg };
+            let Some(quote) = t
+                .aspects
+                .iter()
+                .rev()
+                .find(|a| a.dimension == dim && a.positive == positive)
+            else {
+                continue;
+            };
+            taken[d] = true;
+            items.push(Item::new(at, code, u8::from(positive), e));
+            self.notes.insert(
+                (e, code),
+                Note {
+                    kind,
+                    aspect: quote.aspect.as_str().into(),
+                    snippet: quote.snippet.as_str().into(),
+                },
+            );
+        }
     }
 
     /// Releases spare capacity (after a bulk load).
@@ -628,6 +748,7 @@ impl Merchant {
         self.signals.shrink_to_fit();
         self.promises.shrink_to_fit();
         self.ticket_of.shrink_to_fit();
+        self.notes.shrink_to_fit();
         for m in &mut self.subjects {
             m.shrink_to_fit();
         }
@@ -684,6 +805,12 @@ impl Merchant {
                 .iter()
                 .map(|(&e, &p)| (e + off, pmap[p as usize])),
         );
+        self.notes.extend(
+            other
+                .notes
+                .into_iter()
+                .map(|((e, code), n)| ((e + off, code), n)),
+        );
         for (r, rel) in other.rels.into_iter().enumerate() {
             let target = &mut self.rels[rmap[r] as usize].items;
             target.extend(
@@ -710,6 +837,8 @@ impl Merchant {
 /// Values derived from [`crate::Rules`] once, for the hot path.
 #[derive(Debug, Clone)]
 pub(crate) struct RulesDerived {
+    /// Dimension index of each reason code's row (`u8::MAX` past the table).
+    pub dims: [u8; 64],
     pub base_rate_neutral: f64,
     pub base_rate_signal_span: f64,
     pub review_reply_max_rating: u8,

@@ -1,6 +1,7 @@
 //! Reason sentences, in English and Chinese, one pair per reason code.
 
 use crate::rules::ReasonCode;
+use crate::store::{Note, TextKind};
 
 /// What a sentence may mention besides the code.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,6 +16,52 @@ pub(crate) struct Details<'a> {
     pub window_ms: Option<i64>,
     /// Rating of the review a reply item is about.
     pub rating: Option<u8>,
+    /// Text items: what they quote.
+    pub note: Option<&'a Note>,
+    /// The event id (text items name their event).
+    pub event: Option<&'a str>,
+}
+
+/// English and Chinese names of the aspects of `docs/text.md`; other codes read as
+/// themselves.
+fn aspect_names(code: &str) -> (String, String) {
+    let (en, zh) = match code {
+        "reliability" => ("reliability", "可靠性"),
+        "responsiveness" => ("responsiveness", "响应速度"),
+        "assurance" => ("professionalism", "专业性"),
+        "empathy" => ("service attitude", "服务态度"),
+        "tangibles" => ("packaging and presentation", "包装与外观"),
+        "product_quality" => ("product quality", "产品质量"),
+        "price_value" => ("price and value", "价格与性价比"),
+        "delivery" => ("delivery", "物流配送"),
+        "privacy" => ("privacy", "隐私"),
+        other => {
+            let s = other.replace('_', " ");
+            return (s.clone(), s);
+        }
+    };
+    (en.to_string(), zh.to_string())
+}
+
+/// "Review e3" / "评价 e3".
+fn text_source(kind: TextKind, event: &str) -> (String, String) {
+    let (en, zh) = match kind {
+        TextKind::Review => ("Review", "评价"),
+        TextKind::Complaint => ("Complaint", "投诉"),
+        TextKind::Ticket => ("Ticket message", "工单留言"),
+        TextKind::Survey => ("Survey comment", "问卷评论"),
+        TextKind::Other => ("Text", "文字"),
+    };
+    (format!("{en} {event}"), format!("{zh} {event}"))
+}
+
+/// ` “snippet”` quoted, or nothing.
+fn quote(snippet: &str, en: bool) -> String {
+    match (snippet.is_empty(), en) {
+        (true, _) => String::new(),
+        (false, true) => format!(": “{snippet}”"),
+        (false, false) => format!("：“{snippet}”"),
+    }
 }
 
 /// A duration for people: minutes under 2 h, hours under 48 h, else days.
@@ -208,6 +255,46 @@ pub(crate) fn sentences(code: ReasonCode, d: Details<'_>) -> (String, String) {
             "The customer referred someone to the merchant".to_string(),
             "客户向他人推荐了该商家".to_string(),
         ),
+        R::TextSentiment => {
+            let (src_en, src_zh) = text_source(
+                d.note.map_or(TextKind::Other, |n| n.kind),
+                d.event.unwrap_or("?"),
+            );
+            let snippet = d.note.map_or("", |n| &n.snippet);
+            let score = f64::from(p) / 15.0;
+            let (en, zh) = if p >= 8 {
+                ("positive", "正面")
+            } else {
+                ("negative", "负面")
+            };
+            (
+                format!(
+                    "{src_en} reads {en} (P(positive) {score:.2}){}",
+                    quote(snippet, true)
+                ),
+                format!(
+                    "{src_zh} 的语气{zh}（正面概率 {score:.2}）{}",
+                    quote(snippet, false)
+                ),
+            )
+        }
+        R::TextAbility | R::TextIntegrity | R::TextBenevolence | R::TextAffect => {
+            let (src_en, src_zh) = text_source(
+                d.note.map_or(TextKind::Other, |n| n.kind),
+                d.event.unwrap_or("?"),
+            );
+            let (asp_en, asp_zh) = aspect_names(d.note.map_or("", |n| &n.aspect));
+            let snippet = d.note.map_or("", |n| &n.snippet);
+            let (v_en, v_zh) = if p == 1 {
+                ("praises", "称赞")
+            } else {
+                ("criticises", "批评")
+            };
+            (
+                format!("{src_en} {v_en} {asp_en}{}", quote(snippet, true)),
+                format!("{src_zh} {v_zh}{asp_zh}{}", quote(snippet, false)),
+            )
+        }
     }
 }
 
@@ -230,6 +317,26 @@ mod tests {
             "Delivery of order o-1 arrived 14 h after the promised time"
         );
         assert_eq!(zh, "订单 o-1 比承诺时间晚 14 小时送达");
+    }
+
+    #[test]
+    fn text_sentences_quote_the_snippet() {
+        let note = Note {
+            kind: TextKind::Review,
+            aspect: "product_quality".into(),
+            snippet: "茶叶不错".into(),
+        };
+        let (en, zh) = sentences(
+            ReasonCode::TextAbility,
+            Details {
+                param: 1,
+                note: Some(&note),
+                event: Some("e3"),
+                ..Details::default()
+            },
+        );
+        assert_eq!(en, "Review e3 praises product quality: “茶叶不错”");
+        assert_eq!(zh, "评价 e3 称赞产品质量：“茶叶不错”");
     }
 
     #[test]

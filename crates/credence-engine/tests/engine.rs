@@ -5,7 +5,7 @@
 // Helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use credence_engine::{Engine, ReasonCode, Rules, Stage, TrustReport};
+use credence_engine::{Engine, ReasonCode, Rules, Stage, TextSignal, TrustReport};
 use credence_events::{
     ComplaintCategory, DeliveryCondition, Event, EventBody, SiteSignal, SurveyMetric, TicketStatus,
 };
@@ -783,6 +783,34 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
     })
 }
 
+/// A deterministic text signal for event `i` when it carries text (reviews,
+/// complaints, tickets, surveys): varied sentiment and aspects on every dimension.
+fn text_of(i: usize, e: &Event) -> Option<TextSignal> {
+    use credence_engine::{Dimension, TextAspect};
+    if !matches!(
+        e.body,
+        EventBody::Review { .. }
+            | EventBody::Complaint { .. }
+            | EventBody::Ticket { .. }
+            | EventBody::Survey { .. }
+    ) {
+        return None;
+    }
+    let aspects = (0..i % 4)
+        .map(|k| TextAspect {
+            aspect: format!("a{k}"),
+            dimension: Dimension::ALL[(i + k) % 4],
+            positive: (i * 7 + k).is_multiple_of(3),
+            snippet: format!("s{i}-{k}"),
+        })
+        .collect();
+    Some(TextSignal {
+        sentiment: (i % 11) as f32 / 10.0,
+        aspects,
+        excerpt: format!("x{i}"),
+    })
+}
+
 fn many() -> Rules {
     Rules {
         max_reasons: 10_000,
@@ -821,6 +849,38 @@ proptest! {
             prop_assert_eq!(ma.stages, mb.stages);
             same(&ma.report, &mb.report)?;
         }
+    }
+
+    #[test]
+    fn arrival_order_does_not_matter_with_text(events in arb_events(), seed in any::<u64>(), at in 0u32..420) {
+        let with_text: Vec<(Event, Option<TextSignal>)> =
+            events.iter().enumerate().map(|(i, e)| (e.clone(), text_of(i, e))).collect();
+        let mut shuffled = with_text.clone();
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let build_text = |v: &[(Event, Option<TextSignal>)]| {
+            let mut e = Engine::new(many()).unwrap();
+            for (ev, t) in v { e.add_with_text(ev, t.as_ref()); }
+            e
+        };
+        let at = ts(f64::from(at));
+        let (ea, eb) = (build_text(&with_text), build_text(&shuffled));
+        let (a, b) = (all_reports(&ea, at), all_reports(&eb, at));
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) { same(x, y)?; }
+        if let (Some(ma), Some(mb)) = (ea.merchant("m", at), eb.merchant("m", at)) {
+            prop_assert_eq!(ma.stages, mb.stages);
+            same(&ma.report, &mb.report)?;
+        }
+        // Merging halves gives the same as the whole.
+        let mut merged = build_text(&shuffled[..shuffled.len() / 2]);
+        merged.merge(build_text(&shuffled[shuffled.len() / 2..]));
+        let c = all_reports(&merged, at);
+        prop_assert_eq!(a.len(), c.len());
+        for (x, y) in a.iter().zip(&c) { same(x, y)?; }
     }
 
     #[test]
