@@ -14,7 +14,46 @@ use credence_store::{EventStore, NewEvent, SqliteStore};
 use divan::{Bencher, counter::ItemsCount};
 
 fn main() {
+    sizes();
     divan::main();
+}
+
+/// Prints the stored ledger bytes per entry and a receipt's size for a 100,000-entry log.
+fn sizes() {
+    use credence_ledger::{Checkpoint, Receipt, SigningKey, sign_checkpoint, tree_root};
+    use credence_store::LedgerStore;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("sizes.db")).unwrap();
+    let n = 100_000;
+    for k in 0..n / 10_000 {
+        store.insert_batch(&reviews(k * 10_000, 10_000)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(dir.path().join("sizes.db")).unwrap();
+    let bytes = |table: &str| -> i64 {
+        conn.query_row(
+            "SELECT sum(pgsize) FROM dbstat WHERE name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let leaves = bytes("ledger_leaves");
+    let secrets = bytes("ledger_secrets");
+    let key = SigningKey::from_seed("bench.example/log", &[7; 32]).unwrap();
+    let size = store.ledger_size().unwrap();
+    let root = tree_root(&store, size).unwrap();
+    let cp = sign_checkpoint(&Checkpoint::new(key.name(), size, root).unwrap(), &key).unwrap();
+    let leaf = store.ledger_leaf(54_321).unwrap().unwrap();
+    let receipt = Receipt::build(&store, leaf, 54_321, &cp, None).unwrap();
+    println!(
+        "{n} entries: ledger_leaves {:.1} B/entry; ledger_secrets {:.1} B/entry (50,000 customers); \
+         receipt {} B JSON, {} B tlog-proof ({} proof hashes)",
+        leaves as f64 / n as f64,
+        secrets as f64 / n as f64,
+        receipt.to_json().len(),
+        receipt.to_tlog_proof().len(),
+        receipt.hashes.len()
+    );
 }
 
 fn reviews(from: usize, n: usize) -> Vec<NewEvent> {
