@@ -78,6 +78,9 @@ pub struct Summary {
     pub read: u64,
     /// Events stored now.
     pub accepted: u64,
+    /// Accepted events appended to the transparency log (commitments, their results and
+    /// reviews), in the same transaction as the events.
+    pub logged: u64,
     /// Events already stored with the same content.
     pub duplicates: u64,
     /// Lines rejected (invalid, or conflicting with a stored event).
@@ -243,7 +246,12 @@ impl Run<'_> {
             let lines = std::mem::take(&mut self.batch_lines);
             for ((line_no, event), outcome) in lines.into_iter().zip(batch).zip(outcomes) {
                 match outcome {
-                    Outcome::Accepted => self.summary.accepted += 1,
+                    Outcome::Accepted => {
+                        self.summary.accepted += 1;
+                        if credence_store::ledger::is_logged(&event.event) {
+                            self.summary.logged += 1;
+                        }
+                    }
                     Outcome::Duplicate => self.summary.duplicates += 1,
                     Outcome::Conflict { .. } => {
                         let id = event.event.id.clone();

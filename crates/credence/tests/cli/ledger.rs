@@ -438,11 +438,18 @@ fn origin_is_fixed_at_first_use_and_key_file_can_be_elsewhere() {
 
 #[test]
 fn reingesting_the_same_file_appends_nothing() {
-    let w = logged();
+    let w = Workspace::new();
+    let f = w.file("events.jsonl", EVENTS);
+    let summary = w.json(&["ingest", f.to_str().unwrap()]);
+    assert_eq!(
+        (summary["accepted"].as_u64(), summary["logged"].as_u64()),
+        (Some(6), Some(5))
+    );
     let first = ok(&w.run(&["ledger", "checkpoint"]));
     let f = w.file("events.jsonl", EVENTS);
     let summary = w.json(&["ingest", f.to_str().unwrap()]);
     assert_eq!(summary["duplicates"], 6);
+    assert_eq!(summary["logged"], 0);
     assert_eq!(ok(&w.run(&["ledger", "checkpoint"])), first);
     let c = rusqlite::Connection::open(w.db()).unwrap();
     let n: i64 = c
