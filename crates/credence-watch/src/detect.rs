@@ -5,22 +5,25 @@
 //! For each day t of a stream with count c_t and exposure n_t:
 //!
 //! ```text
-//! baseline   p̂_t = (Σ c + ½) / Σ n        over the W days ending G days before t
-//!                                            (W = 56, G = 7; days inside an alarm excluded)
+//! baseline   p̂_t = b(C) / N        C, N: count and exposure of the W days ending G days
+//!                                    before t (W = 56, G = 7; days inside an alarm excluded)
+//!            b(C) = max(2, C + ½ + √(C + ½))      (one standard error above; see baseline_count)
 //! expected   μ_t = p̂_t · n_t
-//! dispersion φ̂_t = max(1, Pearson χ² / (days − 1)) over the same window
+//! dispersion φ̂_t = max(1, Pearson χ² / (m − 1)) over the D = 224 days ending G days before t
 //! statistic  S_t = max(0, S_{t−1} + (c_t · ln ρ − (ρ − 1) · μ_t) / φ̂_t)   (ρ = 2)
-//! alarm      S_t > h(μ̄_t)  with μ̄_t the baseline's mean expected count per day
+//! alarm      S_t > h(μ̄_t, φ̂_t)  with μ̄_t the baseline's mean expected count per day
 //! ```
 //!
 //! `(c ln ρ − (ρ−1) μ)` is the log-likelihood ratio of "the rate is ρ times the
 //! baseline" against "it is the baseline" for a Poisson count (Lucas 1985); dividing by
-//! φ̂ is the quasi-likelihood version for overdispersed counts. h(μ) is set so that the
-//! in-control average run length (ARL₀, days between false alarms) of one stream is
-//! `365.25 · streams_per_merchant / false_alarms_per_year`, computed by the
-//! Brook–Evans Markov chain and averaged over the sampling error of a W-day baseline
-//! (see [`Calibration`]). The result is a pure function of the daily series: the order
-//! events arrived in cannot change it.
+//! φ̂ is the quasi-likelihood version for overdispersed counts. h(μ, φ) is set so that
+//! the in-control average run length (ARL₀, days between false alarms) of one stream is
+//! `arl_margin · 365.25 · streams_per_merchant / false_alarms_per_year`, computed by
+//! the Brook–Evans Markov chain with negative binomial counts and averaged over the
+//! sampling error of the baseline and of the dispersion (see [`Calibration`]). An alarm
+//! opens an episode that lasts until S returns to 0 (at most `max_episode_days`). The
+//! result is a pure function of the daily series: the order events arrived in cannot
+//! change it. Formulas and measured performance: docs/watch.md.
 
 use serde::{Deserialize, Serialize};
 
