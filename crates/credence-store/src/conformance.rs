@@ -27,6 +27,49 @@ pub fn run_all<S: EventStore>(fresh: &mut dyn FnMut() -> S) {
     counts_merchants_and_relationships(&mut fresh());
 }
 
+/// Checks a [`crate::TextCache`]: misses, hits, model mismatch, replacement.
+pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
+    let mut s = fresh();
+    let get = |s: &S, model: &str, ids: &[&str]| {
+        let mut out = Vec::new();
+        s.get_text_analyses(model, ids, &mut |id, json| {
+            out.push((id.to_string(), json.to_string()))
+        })
+        .unwrap();
+        out
+    };
+    assert!(
+        get(&s, "m1", &["e1", "e2"]).is_empty(),
+        "an empty cache misses"
+    );
+    s.put_text_analyses(
+        "m1",
+        &[("e1", "{\"a\":1}".into()), ("e2", "{\"b\":2}".into())],
+    )
+    .unwrap();
+    assert_eq!(
+        get(&s, "m1", &["e2", "e3", "e1"]),
+        vec![
+            ("e2".to_string(), "{\"b\":2}".to_string()),
+            ("e1".to_string(), "{\"a\":1}".to_string())
+        ],
+        "hits come back in the order asked, misses are absent"
+    );
+    assert!(
+        get(&s, "m2", &["e1"]).is_empty(),
+        "another model's entry is a miss"
+    );
+    s.put_text_analyses("m2", &[("e1", "{\"c\":3}".into())])
+        .unwrap();
+    assert_eq!(
+        get(&s, "m2", &["e1"]),
+        vec![("e1".to_string(), "{\"c\":3}".to_string())],
+        "a new analysis replaces the old"
+    );
+    assert!(get(&s, "m1", &["e1"]).is_empty());
+    assert_eq!(get(&s, "m1", &["e2"]).len(), 1);
+}
+
 fn ev(id: &str, ty: &str, at: &str, merchant: &str, customer: &str, extra: &str) -> NewEvent {
     let line = format!(
         r#"{{"id":"{id}","type":"{ty}","at":"{at}","merchant":"{merchant}","customer":"{customer}"{extra}}}"#

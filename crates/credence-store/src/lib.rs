@@ -171,6 +171,29 @@ pub trait EventStore {
     fn dangling_references(&self) -> Result<Vec<DanglingReference>, StoreError>;
 }
 
+/// A cache of text analyses by event id, so that text is analysed off the ingest path,
+/// once: the first evaluation that needs an event's text analyses it and stores the
+/// result; later ones read it. The store does not interpret the JSON. An entry made by
+/// another `model` is a miss (a new analyser re-reads the text). Erasing a customer
+/// drops the entries of their events (they quote the customer's words).
+pub trait TextCache {
+    /// Calls `visit(id, json)` for each of `ids` with an analysis by `model`.
+    fn get_text_analyses(
+        &self,
+        model: &str,
+        ids: &[&str],
+        visit: &mut dyn FnMut(&str, &str),
+    ) -> Result<(), StoreError>;
+
+    /// Stores analyses `(event id, json)` by `model` (atomically), replacing any entry of
+    /// the same event.
+    fn put_text_analyses(
+        &mut self,
+        model: &str,
+        entries: &[(&str, String)],
+    ) -> Result<(), StoreError>;
+}
+
 /// Decides whether `new` is the same event as the `existing` line with the same id.
 /// Shared by every backend, so they agree on what a duplicate is.
 pub fn classify_existing(existing: &str, new: &str) -> Outcome {

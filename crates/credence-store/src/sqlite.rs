@@ -16,6 +16,12 @@
 //!   created with its first logged event, deleted by erasure.
 //! - `ledger_tombstones(idx, tombstone)`, `ledger_checkpoints(size, note)`,
 //!   `ledger_meta(key, value)` (the origin).
+//!
+//! # The text-analysis cache (schema version 3)
+//!
+//! `text_analysis(event_id, model, json)`: what a text analyser read in an event's text
+//! ([`crate::TextCache`]), filled lazily by the first evaluation that needs it, never by
+//! ingest; erasure deletes the rows of the erased events.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -29,12 +35,12 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::ledger::{Erasure, LOGGED_TYPES, LedgerRecord, LedgerStore, anonymize, event_leaf};
 use crate::{
     DanglingReference, EventStore, Filter, NewEvent, Outcome, Stats, StoreError, StoredEvent,
-    classify_existing,
+    TextCache, classify_existing,
 };
 use credence_events::{Event, EventBody, Subject};
 
 /// Newest schema this build writes; see [`MIGRATIONS`].
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Schema migrations, applied in order; entry `i` takes the store to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -73,6 +79,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE ledger_meta (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
+    ) WITHOUT ROWID;
+",
+    "
+    CREATE TABLE text_analysis (
+        event_id TEXT PRIMARY KEY,  -- the analysed event
+        model    TEXT NOT NULL,     -- which analyser made it (a stale model is a miss)
+        json     TEXT NOT NULL      -- what it read, as the caller serialised it
     ) WITHOUT ROWID;
 ",
 ];
@@ -757,6 +770,8 @@ impl LedgerStore for SqliteStore {
                     params![anon.customer, anon.to_json().to_string(), seq],
                 )?;
                 erasure.events += 1;
+                // The cached text analysis quotes the customer's words.
+                tx.execute("DELETE FROM text_analysis WHERE event_id = ?1", [&id])?;
                 if let Some(idx) = idx {
                     let leaf: Option<Vec<u8>> = tx
                         .query_row(
@@ -802,6 +817,49 @@ impl LedgerStore for SqliteStore {
     }
 }
 
+impl TextCache for SqliteStore {
+    fn get_text_analyses(
+        &self,
+        model: &str,
+        ids: &[&str],
+        visit: &mut dyn FnMut(&str, &str),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM text_analysis WHERE event_id = ?1 AND model = ?2")?;
+        for id in ids {
+            let json: Option<String> = stmt
+                .query_row(params![id, model], |r| r.get(0))
+                .optional()?;
+            if let Some(json) = json {
+                visit(id, &json);
+            }
+        }
+        Ok(())
+    }
+
+    fn put_text_analyses(
+        &mut self,
+        model: &str,
+        entries: &[(&str, String)],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO text_analysis (event_id, model, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (event_id) DO UPDATE SET model = excluded.model, json = excluded.json",
+            )?;
+            for (id, json) in entries {
+                stmt.execute(params![id, model, json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
@@ -817,6 +875,13 @@ mod tests {
     #[test]
     fn passes_the_conformance_suite() {
         crate::conformance::run_all(&mut || SqliteStore::in_memory().expect("in-memory store"));
+    }
+
+    #[test]
+    fn passes_the_text_cache_conformance_suite() {
+        crate::conformance::run_text_cache(&mut || {
+            SqliteStore::in_memory().expect("in-memory store")
+        });
     }
 
     #[test]
