@@ -28,6 +28,35 @@ pub struct Customer {
     pub age: f64,
 }
 
+impl Customer {
+    /// The summary of one customer from purchase times (any order, any unit — e.g.
+    /// days since an epoch) observed until `until`, in periods of `period` time units
+    /// (7 for weeks when times are days). As in Fader, Hardie & Lee (and lifetimes),
+    /// purchases in the same period count once: x = distinct periods − 1, t_x = last
+    /// period − first period, T = (until − first purchase) / period. `None` without
+    /// purchases, with a purchase after `until`, or a non-positive period.
+    pub fn from_purchases(times: &[f64], until: f64, period: f64) -> Option<Customer> {
+        if times.is_empty()
+            || !period.is_finite()
+            || period <= 0.0
+            || times.iter().any(|t| !t.is_finite() || *t > until)
+        {
+            return None;
+        }
+        let mut p: Vec<i64> = times.iter().map(|t| (t / period).floor() as i64).collect();
+        p.sort_unstable();
+        p.dedup();
+        let first = times.iter().copied().fold(f64::INFINITY, f64::min);
+        let (lo, hi) = (p[0], p[p.len() - 1]);
+        let age = ((until - first) / period).max(f64::MIN_POSITIVE);
+        Some(Customer {
+            frequency: (p.len() - 1) as u32,
+            recency: ((hi - lo) as f64).min(age),
+            age,
+        })
+    }
+}
+
 /// BG/NBD parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Params {
@@ -471,6 +500,19 @@ mod tests {
                 "∂{i}: {gi} vs {num}"
             );
         }
+    }
+
+    #[test]
+    fn summary_from_purchase_times() {
+        // days 3, 3.5 (same day), 10, 24; observed until day 30; daily periods
+        let c = Customer::from_purchases(&[24.0, 3.0, 10.0, 3.5], 30.0, 1.0).expect("some");
+        assert_eq!(c.frequency, 2);
+        assert_eq!(c.recency, 21.0);
+        assert_eq!(c.age, 27.0);
+        assert_eq!(Customer::from_purchases(&[], 30.0, 1.0), None);
+        assert_eq!(Customer::from_purchases(&[31.0], 30.0, 1.0), None);
+        let one = Customer::from_purchases(&[5.0], 30.0, 7.0).expect("some");
+        assert_eq!((one.frequency, one.recency), (0, 0.0));
     }
 
     #[test]
