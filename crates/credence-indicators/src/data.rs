@@ -97,6 +97,9 @@ pub(crate) struct MerchantFacts {
     pub latest: Option<Timestamp>,
     /// Per customer: times of its orders (first order event per order id), sorted.
     pub order_times: Vec<Vec<Timestamp>>,
+    /// Aspect mentions read in texts: (time, aspect code, negative), one per event and
+    /// aspect (see [`DatasetBuilder::add_text`]).
+    pub aspect_mentions: Vec<(Timestamp, Box<str>, bool)>,
 }
 
 impl MerchantFacts {
@@ -282,6 +285,33 @@ impl DatasetBuilder {
         }
     }
 
+    /// Adds what a text analyser read in `event`'s text (the event itself is added with
+    /// [`DatasetBuilder::add`]): one aspect mention per aspect the text names, negative
+    /// when most of its mentions there are (a tie goes to the last one), dated at the
+    /// event. They feed the `aspects` indicators.
+    pub fn add_text(&mut self, event: &Event, text: &credence_engine::TextSignal) {
+        let m = self.merchants.entry(event.merchant.clone()).or_default();
+        let mut seen: Vec<&str> = Vec::new();
+        for a in &text.aspects {
+            if seen.contains(&a.aspect.as_str()) {
+                continue;
+            }
+            seen.push(&a.aspect);
+            let (mut pos, mut neg, mut last_neg) = (0u32, 0u32, false);
+            for b in text.aspects.iter().filter(|b| b.aspect == a.aspect) {
+                if b.positive {
+                    pos += 1;
+                } else {
+                    neg += 1;
+                }
+                last_neg = !b.positive;
+            }
+            let negative = if pos == neg { last_neg } else { neg > pos };
+            m.aspect_mentions
+                .push((event.at, a.aspect.as_str().into(), negative));
+        }
+    }
+
     /// Freezes the facts for computing indicators.
     pub fn build(mut self) -> Dataset {
         for m in self.merchants.values_mut() {
@@ -297,9 +327,17 @@ impl DatasetBuilder {
             })
             .collect();
         ratings.sort_unstable();
+        let mut aspect_codes: Vec<String> = self
+            .merchants
+            .values()
+            .flat_map(|m| m.aspect_mentions.iter().map(|a| a.1.to_string()))
+            .collect();
+        aspect_codes.sort_unstable();
+        aspect_codes.dedup();
         Dataset {
             merchants: self.merchants,
             ratings,
+            aspect_codes,
         }
     }
 }
@@ -311,6 +349,8 @@ pub struct Dataset {
     pub(crate) merchants: HashMap<String, MerchantFacts>,
     /// Every review of every merchant: (time, rating), sorted (for the Bayesian prior).
     pub(crate) ratings: Vec<(Timestamp, u8)>,
+    /// Every aspect mentioned in any text, sorted (the keys of every row's `aspects`).
+    pub(crate) aspect_codes: Vec<String>,
 }
 
 impl Dataset {

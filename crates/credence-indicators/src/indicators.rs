@@ -1,5 +1,7 @@
 //! The indicator system: one [`Indicators`] per merchant and period.
 
+use std::collections::BTreeMap;
+
 use credence_engine::{Engine, Stage, StageCounts};
 use credence_events::SurveyMetric;
 use jiff::{SignedDuration, Timestamp};
@@ -93,6 +95,21 @@ pub struct Indicators {
     pub promises: u64,
     /// Customers with any event in the period.
     pub active_customers: u64,
+    /// Per aspect read in text (`delivery`, `product_quality`…): mentions in the
+    /// period and how many were negative. Keys: every aspect mentioned anywhere in the
+    /// data set, so all rows have the same keys; empty without text analysis.
+    pub aspects: BTreeMap<String, AspectSentiment>,
+}
+
+/// Sentiment and volume of one aspect in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct AspectSentiment {
+    /// Texts (events) of the period that mention the aspect.
+    pub mentions: u64,
+    /// Of which negative about it.
+    pub negative: u64,
+    /// `negative / mentions`; `None` without mentions.
+    pub negative_share: Option<f64>,
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
@@ -388,7 +405,33 @@ fn period_indicators(data: &Dataset, f: &MerchantFacts, p: &Period, opts: &Optio
         complaints,
         promises: promises.total,
         active_customers: active,
+        aspects: aspect_sentiment(data, f, p),
     }
+}
+
+/// The `aspects` field of a period.
+fn aspect_sentiment(
+    data: &Dataset,
+    f: &MerchantFacts,
+    p: &Period,
+) -> BTreeMap<String, AspectSentiment> {
+    let mut out: BTreeMap<String, AspectSentiment> = data
+        .aspect_codes
+        .iter()
+        .map(|a| (a.clone(), AspectSentiment::default()))
+        .collect();
+    for (t, aspect, negative) in &f.aspect_mentions {
+        if p.contains(*t)
+            && let Some(s) = out.get_mut(&**aspect)
+        {
+            s.mentions += 1;
+            s.negative += u64::from(*negative);
+        }
+    }
+    for s in out.values_mut() {
+        s.negative_share = ratio(s.negative, s.mentions);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -52,7 +52,8 @@ mod recovery;
 
 pub use data::{Dataset, DatasetBuilder, RecoveryAction};
 pub use indicators::{
-    Indicators, Options, indicators, percentile_nearest_rank, trust_fields, trust_time,
+    AspectSentiment, Indicators, Options, indicators, percentile_nearest_rank, trust_fields,
+    trust_time,
 };
 pub use period::{Granularity, Period, PeriodError, PeriodSpec, parse_bound};
 pub use recovery::{

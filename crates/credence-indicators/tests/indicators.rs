@@ -723,3 +723,92 @@ fn recovery_episodes_do_not_depend_on_arrival_order() {
     assert_eq!(eb[1].recovery.unwrap().0, ts("2026-03-07T12:00:00Z"));
     assert_eq!(eb[2].recovery.unwrap().0, ts("2026-03-13T09:00:00Z"));
 }
+
+#[test]
+fn aspect_sentiment_per_period() {
+    use credence_engine::{Dimension, TextAspect, TextSignal};
+    use credence_indicators::DatasetBuilder;
+    let aspect = |a: &str, d: Dimension, positive: bool| TextAspect {
+        aspect: a.to_string(),
+        dimension: d,
+        positive,
+        snippet: String::new(),
+    };
+    let texts = [
+        (
+            m(
+                "t1",
+                "review",
+                "2026-02-20T10:00:00Z",
+                "a",
+                r#","rating":3"#,
+            ),
+            vec![
+                aspect("product_quality", Dimension::Ability, true),
+                aspect("delivery", Dimension::Integrity, false),
+            ],
+        ),
+        (
+            m(
+                "t2",
+                "complaint",
+                "2026-03-02T10:00:00Z",
+                "b",
+                r#","category":"delivery","severity":2"#,
+            ),
+            // Two mentions of delivery in one text count once (the majority: negative).
+            vec![
+                aspect("delivery", Dimension::Integrity, false),
+                aspect("delivery", Dimension::Integrity, false),
+                aspect("delivery", Dimension::Integrity, true),
+            ],
+        ),
+        (
+            m(
+                "t3",
+                "review",
+                "2026-03-03T10:00:00Z",
+                "c",
+                r#","rating":5"#,
+            ),
+            vec![aspect("delivery", Dimension::Integrity, true)],
+        ),
+    ];
+    let mut b = DatasetBuilder::new();
+    let mut engine = Engine::default();
+    for (e, aspects) in &texts {
+        b.add(e);
+        b.add_text(
+            e,
+            &TextSignal {
+                sentiment: 0.5,
+                aspects: aspects.clone(),
+                excerpt: String::new(),
+            },
+        );
+        engine.add(e);
+    }
+    let data = b.build();
+    let spec = PeriodSpec {
+        from: Some(ts("2026-02-01T00:00:00Z")),
+        to: Some(ts("2026-04-01T00:00:00Z")),
+        by: Some(Granularity::Month),
+        tz: TimeZone::UTC,
+    };
+    let (first, last) = data.span(Some("m")).unwrap();
+    let periods = spec.periods(first, last).unwrap();
+    let rows = indicators(&data, &engine, "m", &periods, &Options::default());
+    assert_eq!(rows.len(), 2);
+    let feb = &rows[0].aspects;
+    assert_eq!(feb["delivery"].mentions, 1);
+    assert_eq!(feb["delivery"].negative, 1);
+    assert_eq!(feb["product_quality"].negative_share, Some(0.0));
+    let mar = &rows[1].aspects;
+    assert_eq!((mar["delivery"].mentions, mar["delivery"].negative), (2, 1));
+    assert_eq!(mar["delivery"].negative_share, Some(0.5));
+    // Every aspect of the data set is a key of every row.
+    assert_eq!(mar["product_quality"].mentions, 0);
+    assert_eq!(mar["product_quality"].negative_share, None);
+    let json = serde_json::to_value(&rows[1]).unwrap();
+    assert_eq!(json["aspects"]["delivery"]["negative_share"], 0.5);
+}
