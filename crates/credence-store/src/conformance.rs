@@ -29,7 +29,7 @@ pub fn run_all<S: EventStore>(fresh: &mut dyn FnMut() -> S) {
 
 /// Checks a [`crate::TextCache`]: misses, hits, model mismatch, replacement.
 pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
-    let mut s = fresh();
+    let s = fresh();
     let get = |s: &S, model: &str, ids: &[&str]| {
         let mut out = Vec::new();
         s.get_text_analyses(model, ids, &mut |id, json| {

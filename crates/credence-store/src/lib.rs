@@ -186,12 +186,9 @@ pub trait TextCache {
     ) -> Result<(), StoreError>;
 
     /// Stores analyses `(event id, json)` by `model` (atomically), replacing any entry of
-    /// the same event.
-    fn put_text_analyses(
-        &mut self,
-        model: &str,
-        entries: &[(&str, String)],
-    ) -> Result<(), StoreError>;
+    /// the same event. A cache write: it takes `&self`, like a read, so that an
+    /// evaluation holding the store shared can fill it.
+    fn put_text_analyses(&self, model: &str, entries: &[(&str, String)]) -> Result<(), StoreError>;
 }
 
 /// Decides whether `new` is the same event as the `existing` line with the same id.

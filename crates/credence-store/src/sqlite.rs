@@ -838,14 +838,8 @@ impl TextCache for SqliteStore {
         Ok(())
     }
 
-    fn put_text_analyses(
-        &mut self,
-        model: &str,
-        entries: &[(&str, String)],
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    fn put_text_analyses(&self, model: &str, entries: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO text_analysis (event_id, model, json) VALUES (?1, ?2, ?3)
