@@ -20,6 +20,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::commands::textev::Deferred;
 use crate::{Global, open_store};
 
 /// `credence report`.
@@ -61,6 +62,10 @@ pub struct ReportArgs {
     /// 0 = all of them (exact, slower on large merchants).
     #[arg(long, value_name = "N", default_value_t = 100)]
     recovery_sample: usize,
+    /// Leave text out: no text evidence in the trust fields and no `aspects` (by
+    /// default texts are analysed once and cached in the store).
+    #[arg(long)]
+    no_text: bool,
 }
 
 /// A period length on the command line.
@@ -151,17 +156,28 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     let store = open_store(g)?;
     let mut builder = DatasetBuilder::new();
     let mut engine = Engine::new(rules(&args.config)?)?;
+    let mut deferred = Deferred::new(!args.no_text);
     store.scan(&Filter::default(), &mut |stored| {
         builder.add(&stored.event);
         if args
             .merchant
             .as_deref()
             .is_none_or(|m| m == stored.event.merchant)
+            && let Some(ev) = deferred.offer(stored.event)
         {
-            engine.add(&stored.event);
+            engine.add(&ev);
         }
         Ok(())
     })?;
+    // Text evidence and the `aspects` indicators (analysed once, cached in the store).
+    let (texts, _) = deferred.resolve(&store, !g.quiet && std::io::stderr().is_terminal())?;
+    for (ev, signal) in &texts {
+        engine.add_with_text(ev, signal.as_ref());
+        if let Some(s) = signal {
+            builder.add_text(ev, s);
+        }
+    }
+    drop(texts);
     let data = builder.build();
     let loaded = t0.elapsed();
 
@@ -272,7 +288,8 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
                     indicators: ind,
                     recovery: rec,
                 };
-                serde_json::to_writer(&mut out, &row)?;
+                // A serde_json I/O error converts back to the io::Error (broken pipe is not an error).
+                serde_json::to_writer(&mut out, &row).map_err(std::io::Error::from)?;
                 writeln!(out)?;
             }
         }
@@ -320,7 +337,63 @@ fn flat(row: &Row<'_>) -> Result<Vec<(String, Value)>> {
     }
     let mut out = Vec::new();
     walk("", serde_json::to_value(row)?, &mut out);
+    // The order of the JSON objects (a `Value` map sorts its keys): the row's own fields,
+    // then the indicators as documented, then recovery.
+    let rank = |k: &str| {
+        CSV_ORDER
+            .iter()
+            .position(|p| k == *p)
+            .or_else(|| {
+                CSV_ORDER
+                    .iter()
+                    .position(|p| k.strip_prefix(p).is_some_and(|r| r.starts_with('_')))
+            })
+            .unwrap_or(CSV_ORDER.len())
+    };
+    out.sort_by_key(|(k, _)| rank(k));
     Ok(out)
+}
+
+/// Column order of `--csv` (a prefix stands for its flattened fields).
+const CSV_ORDER: [&str; 30] = [
+    "merchant",
+    "period_start",
+    "period_end",
+    "nps",
+    "csat",
+    "ces",
+    "responses",
+    "nps_responses",
+    "csat_responses",
+    "ces_responses",
+    "on_time_rate",
+    "promise_kept_rate",
+    "first_response_sla_rate",
+    "complaint_rate",
+    "refund_rate",
+    "repurchase_rate",
+    "retention_rate",
+    "avg_rating",
+    "review_count",
+    "reviews",
+    "orders",
+    "bayes_rating",
+    "negative_review_reply_rate",
+    "trust_mean",
+    "trust_p10",
+    "stage_counts",
+    "complaints",
+    "promises",
+    "active_customers",
+    "recovery",
+];
+
+/// A CSV error as the I/O error under it, so a closed pipe is recognised as one.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("CSV: {other:?}")),
+    }
 }
 
 fn write_csv(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone) -> Result<()> {
@@ -336,14 +409,16 @@ fn write_csv(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone) ->
                 recovery: rec,
             })?;
             if !header {
-                w.write_record(cells.iter().map(|c| c.0.as_str()))?;
+                w.write_record(cells.iter().map(|c| c.0.as_str()))
+                    .map_err(csv_io)?;
                 header = true;
             }
             w.write_record(cells.iter().map(|(_, v)| match v {
                 Value::Null => String::new(),
                 Value::String(s) => s.clone(),
                 v => v.to_string(),
-            }))?;
+            }))
+            .map_err(csv_io)?;
         }
     }
     w.flush()?;

@@ -179,6 +179,10 @@ fn csv_has_the_same_rows() {
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        header[..4],
+        ["merchant", "period_start", "period_end", "nps"]
+    );
     for k in [
         "merchant",
         "period_start",
