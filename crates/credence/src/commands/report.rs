@@ -98,6 +98,20 @@ struct Row<'a> {
     recovery: &'a RecoverySummary,
 }
 
+/// A piece of the report's work.
+enum Task {
+    /// The recovery episodes of merchant `.0`, with their trust sample.
+    Recovery(usize),
+    /// The indicators of merchant `.0` for periods `.1...2`.
+    Periods(usize, usize, usize),
+}
+
+/// What a [`Task`] produced.
+enum Done {
+    Episodes(Vec<Episode>),
+    Rows(Vec<Indicators>),
+}
+
 /// Everything computed for one merchant.
 struct MerchantResult {
     name: String,
@@ -170,7 +184,10 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     // Text evidence and the `aspects` indicators (analysed once, cached in the store).
-    let (texts, _) = deferred.resolve(&store, !g.quiet && std::io::stderr().is_terminal())?;
+    let (texts, _) = deferred.resolve(
+        &store,
+        !g.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    )?;
     for (ev, signal) in &texts {
         engine.add_with_text(ev, signal.as_ref());
         if let Some(s) = signal {
@@ -223,37 +240,47 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
         },
         ..RecoveryOptions::default()
     };
-    let one = |m: &String| {
-        let ind = indicators(&data, &engine, m, &periods, &opts);
-        // Episodes starting in the range; the trust sample is drawn among those.
-        let mut episodes = recovery_episodes(&data, m, &ropts);
-        episodes.retain(|e| range.contains(e.start));
-        evaluate_trust(&engine, m, &mut episodes, ropts.max_evaluated);
-        let rows = periods
-            .iter()
-            .zip(ind)
-            .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
-            .collect();
-        MerchantResult {
-            name: m.clone(),
-            rows,
-            episodes,
-        }
-    };
-    // Merchants are independent: spread them over the cores (the engine is read-only).
+    // Independent pieces of work, spread over the cores (the engine is read-only): the
+    // recovery of each merchant (the longest, first) and its periods in chunks.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(merchants.len())
         .max(1);
-    let mut results: Vec<(usize, MerchantResult)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                let (one, merchants) = (&one, &merchants);
+    let chunk = periods.len().div_ceil(threads).max(1);
+    let mut tasks: Vec<Task> = (0..merchants.len()).map(Task::Recovery).collect();
+    for m in 0..merchants.len() {
+        for start in (0..periods.len()).step_by(chunk) {
+            tasks.push(Task::Periods(m, start, (start + chunk).min(periods.len())));
+        }
+    }
+    let run_task = |t: &Task| match *t {
+        Task::Recovery(m) => {
+            // Episodes starting in the range; the trust sample is drawn among those.
+            let mut episodes = recovery_episodes(&data, &merchants[m], &ropts);
+            episodes.retain(|e| range.contains(e.start));
+            evaluate_trust(&engine, &merchants[m], &mut episodes, ropts.max_evaluated);
+            Done::Episodes(episodes)
+        }
+        Task::Periods(m, a, b) => Done::Rows(indicators(
+            &data,
+            &engine,
+            &merchants[m],
+            &periods[a..b],
+            &opts,
+        )),
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Done)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(tasks.len()))
+            .map(|_| {
+                let (tasks, next, run_task) = (&tasks, &next, &run_task);
                 s.spawn(move || {
-                    (k..merchants.len())
-                        .step_by(threads)
-                        .map(|i| (i, one(&merchants[i])))
-                        .collect::<Vec<_>>()
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(t) = tasks.get(k) else { break };
+                        out.push((k, run_task(t)));
+                    }
+                    out
                 })
             })
             .collect();
@@ -262,11 +289,32 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    results.sort_by_key(|r| r.0);
-    let results: Vec<MerchantResult> = results.into_iter().map(|r| r.1).collect();
-    if results.len() != merchants.len() {
+    if done.len() != tasks.len() {
         bail!("a worker thread failed while computing the report");
     }
+    done.sort_by_key(|d| d.0);
+    let mut episodes_of: Vec<Vec<Episode>> = vec![Vec::new(); merchants.len()];
+    let mut rows_of: Vec<Vec<Indicators>> = vec![Vec::new(); merchants.len()];
+    for ((_, d), t) in done.into_iter().zip(&tasks) {
+        match (t, d) {
+            (Task::Recovery(m), Done::Episodes(e)) => episodes_of[*m] = e,
+            (Task::Periods(m, ..), Done::Rows(r)) => rows_of[*m].extend(r),
+            _ => bail!("internal error: a task returned the wrong result"),
+        }
+    }
+    let results: Vec<MerchantResult> = merchants
+        .iter()
+        .zip(rows_of.into_iter().zip(episodes_of))
+        .map(|(name, (ind, episodes))| MerchantResult {
+            name: name.clone(),
+            rows: periods
+                .iter()
+                .zip(ind)
+                .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
+                .collect(),
+            episodes,
+        })
+        .collect();
     let computed = t0.elapsed();
 
     if let Some(path) = &args.html {
@@ -437,6 +485,104 @@ fn pct(v: Option<f64>) -> String {
         Some(x) => format!("{:.1}%", 100.0 * x),
         None => "—".to_string(),
     }
+}
+
+/// An aspect's cell: mentions and, in brackets, the negative share.
+fn aspect_cell(a: &AspectSentiment) -> String {
+    match a.negative_share {
+        Some(s) => format!("{} ({:.0}% neg)", a.mentions, 100.0 * s),
+        None => "0".to_string(),
+    }
+}
+
+/// The Chinese name of an aspect of docs/text.md (other codes as they are).
+fn aspect_zh(code: &str) -> &str {
+    match code {
+        "reliability" => "可靠性",
+        "responsiveness" => "响应速度",
+        "assurance" => "专业性",
+        "empathy" => "服务态度",
+        "tangibles" => "包装与外观",
+        "product_quality" => "产品质量",
+        "price_value" => "价格与性价比",
+        "delivery" => "物流配送",
+        "privacy" => "隐私",
+        other => other,
+    }
+}
+
+/// The per-period aspect table of one merchant (`--by`): mentions in text and the
+/// negative share, one column per aspect.
+fn print_aspects(out: &mut impl Write, r: &MerchantResult, tz: &TimeZone) -> Result<()> {
+    let Some(keys) = r.rows.first().map(|x| x.1.aspects.keys().collect::<Vec<_>>()) else {
+        return Ok(());
+    };
+    if keys.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  aspects in text (mentions, negative share) 文本方面（提及数，负面占比）:"
+    )?;
+    write!(out, "  {:<22}", "period")?;
+    for k in &keys {
+        write!(out, " {:>16}", k)?;
+    }
+    writeln!(out)?;
+    for (p, i, _) in &r.rows {
+        write!(
+            out,
+            "  {:<22}",
+            format!("{} → {}", date(p.start, tz), date(p.end, tz))
+        )?;
+        for k in &keys {
+            write!(
+                out,
+                " {:>16}",
+                i.aspects.get(*k).map(aspect_cell).unwrap_or_default()
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The HTML section of aspects: per merchant, periods × aspects.
+fn aspects_html(results: &[MerchantResult], tz: &TimeZone) -> String {
+    let mut s = String::new();
+    for r in results {
+        let Some(keys) = r.rows.first().map(|x| x.1.aspects.keys().collect::<Vec<_>>()) else {
+            continue;
+        };
+        if keys.is_empty() {
+            continue;
+        }
+        s.push_str(&format!(
+            "<h3>{}</h3><table class=\"rec\"><tr><th>period · 期间</th>",
+            esc(&r.name)
+        ));
+        for k in &keys {
+            s.push_str(&format!("<th>{} · {}</th>", esc(k), esc(aspect_zh(k))));
+        }
+        s.push_str("</tr>");
+        for (p, i, _) in &r.rows {
+            s.push_str(&format!(
+                "<tr><td>{} → {}</td>",
+                esc(&date(p.start, tz)),
+                esc(&date(p.end, tz))
+            ));
+            for k in &keys {
+                let cell = i.aspects.get(*k).map(aspect_cell).unwrap_or_default();
+                s.push_str(&format!("<td>{}</td>", esc(&cell)));
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</table>");
+    }
+    if s.is_empty() {
+        s.push_str("<p class=\"sub\">No text analysed (or --no-text). · 无文本分析。</p>");
+    }
+    s
 }
 
 /// The table lines of one indicator set and its recovery: (English label, Chinese
