@@ -9,4 +9,5 @@ pub mod rebuild;
 pub mod report;
 pub mod status;
 pub mod text;
+pub mod textev;
 pub mod trust;

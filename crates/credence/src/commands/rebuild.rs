@@ -13,6 +13,7 @@ use credence_engine::{Engine, StageCounts};
 use credence_store::{EventStore, Filter};
 use serde::Serialize;
 
+use crate::commands::textev::{Deferred, TextStats};
 use crate::commands::trust::{EvalArgs, rules};
 use crate::{Global, open_store};
 
@@ -38,8 +39,11 @@ struct MerchantLine {
 struct RebuildSummary {
     events: u64,
     relationships: u64,
-    /// Reading and replaying the store.
+    /// Reading and replaying the store (the text step not included).
     seconds_replay: f64,
+    /// The text step: events with customer text, found in the cache, analysed now,
+    /// seconds (all zero with --no-text).
+    text: TextStats,
     /// Evaluating every relationship at its merchant's evaluation time.
     seconds_evaluate: f64,
     /// Engine state per relationship, bytes (ids and stage history not counted).
@@ -70,8 +74,11 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
         ..Filter::default()
     };
     let mut n = 0u64;
+    let mut deferred = Deferred::new(!args.eval.no_text);
     store.scan(&filter, &mut |stored| {
-        engine.add(&stored.event);
+        if let Some(ev) = deferred.offer(stored.event) {
+            engine.add(&ev);
+        }
         n += 1;
         if n.is_multiple_of(16_384) {
             bar.set_position(n);
@@ -79,7 +86,12 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let seconds_replay = started.elapsed().as_secs_f64();
+    let (texts, text) = deferred.resolve(&store, !g.quiet && std::io::stderr().is_terminal())?;
+    for (ev, signal) in &texts {
+        engine.add_with_text(ev, signal.as_ref());
+    }
+    drop(texts);
+    let seconds_replay = started.elapsed().as_secs_f64() - text.seconds;
 
     let started = Instant::now();
     let mut merchants = Vec::new();
@@ -106,6 +118,7 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
         events: n,
         relationships: memory.relationships,
         seconds_replay,
+        text,
         seconds_evaluate,
         state_bytes_per_relationship: (memory.state_bytes_per_relationship() * 10.0).round() / 10.0,
         merchants,
@@ -126,6 +139,13 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
         summary.relationships,
         summary.seconds_evaluate
     )?;
+    if summary.text.texts > 0 {
+        writeln!(
+            out,
+            "text evidence: {} texts, {} from the cache, {} analysed, in {:.2} s",
+            summary.text.texts, summary.text.cached, summary.text.analysed, summary.text.seconds
+        )?;
+    }
     writeln!(
         out,
         "engine state: {:.0} bytes per relationship (ids and stage history not counted)",

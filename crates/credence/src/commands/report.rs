@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::commands::textev::Deferred;
 use crate::{Global, open_store};
+use credence_indicators::AspectSentiment;
 
 /// `credence report`.
 #[derive(Debug, Args)]
@@ -514,7 +515,11 @@ fn aspect_zh(code: &str) -> &str {
 /// The per-period aspect table of one merchant (`--by`): mentions in text and the
 /// negative share, one column per aspect.
 fn print_aspects(out: &mut impl Write, r: &MerchantResult, tz: &TimeZone) -> Result<()> {
-    let Some(keys) = r.rows.first().map(|x| x.1.aspects.keys().collect::<Vec<_>>()) else {
+    let Some(keys) = r
+        .rows
+        .first()
+        .map(|x| x.1.aspects.keys().collect::<Vec<_>>())
+    else {
         return Ok(());
     };
     if keys.is_empty() {
@@ -551,7 +556,11 @@ fn print_aspects(out: &mut impl Write, r: &MerchantResult, tz: &TimeZone) -> Res
 fn aspects_html(results: &[MerchantResult], tz: &TimeZone) -> String {
     let mut s = String::new();
     for r in results {
-        let Some(keys) = r.rows.first().map(|x| x.1.aspects.keys().collect::<Vec<_>>()) else {
+        let Some(keys) = r
+            .rows
+            .first()
+            .map(|x| x.1.aspects.keys().collect::<Vec<_>>())
+        else {
             continue;
         };
         if keys.is_empty() {
@@ -693,6 +702,16 @@ fn print_columns(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone
         }
         writeln!(out, "  {zh}")?;
     }
+    // Aspects read in text: mentions (negative share).
+    let width = width.max(14);
+    for k in results[0].rows[0].1.aspects.keys() {
+        write!(out, "{:<31}", format!("text: {k}"))?;
+        for r in results {
+            let cell = r.rows[0].1.aspects.get(k).map(aspect_cell);
+            write!(out, " {:>width$}", cell.unwrap_or_default())?;
+        }
+        writeln!(out, "  文本：{}", aspect_zh(k))?;
+    }
     Ok(())
 }
 
@@ -743,6 +762,7 @@ fn print_table(
                 )?;
             }
         }
+        print_aspects(out, r, tz)?;
         let rec = &summarize(&r.episodes, None);
         writeln!(out, "  service recovery 服务补救:")?;
         writeln!(
@@ -933,6 +953,7 @@ fn html_page(
         }
     }
     let funnel = funnel_html(results, &stages);
+    let aspects = aspects_html(results, &spec.tz);
 
     Ok(format!(
         r##"<!DOCTYPE html>
@@ -989,6 +1010,10 @@ table.ind {{ border-collapse: collapse; margin-bottom: 1rem; }} table.ind th {{ 
 <div class="todo" id="alerts">No alerts in this report yet. · 暂无预警数据。
 <!-- TODO(integrator): alerts come from crates/credence-watch (issue 4, items 2–4); fill data.alerts with the open alerts of the range ({{"id","kind","merchant","customer","stream","opened_at","severity","magnitude","reasons"}}) and this section lists them. -->
 </div>
+
+<h2>Aspects in text · 文本方面</h2>
+<p class="sub">Texts (reviews, complaints, ticket messages, survey comments) mentioning each aspect per period, and the share negative about it. · 各期提及各方面的文本数及负面占比。</p>
+<div class="card">{aspects}</div>
 
 <h2>All indicators for the range · 区间全部指标</h2>
 {tables}

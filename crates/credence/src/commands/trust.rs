@@ -1,16 +1,17 @@
 //! `credence trust` and `credence merchant`: the engine's view of relationships and of a
 //! merchant's reputation, as tables or JSON.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use credence_engine::{Engine, MerchantReport, Rules, Stage, TrustReport};
-use credence_store::{EventStore, Filter};
+use credence_store::{EventStore, Filter, TextCache};
 use jiff::Timestamp;
 
+use crate::commands::textev::Deferred;
 use crate::{Global, open_store};
 
 /// Options shared by the commands that evaluate trust.
@@ -25,6 +26,11 @@ pub struct EvalArgs {
     /// (any part; the rest keeps its default — see docs/trust-model.md).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Leave text out: no evidence from what reviews, complaints, ticket messages and
+    /// survey comments say (by default their sentiment and aspects count, analysed once
+    /// and cached in the store — see docs/trust-model.md "Text evidence").
+    #[arg(long)]
+    pub no_text: bool,
 }
 
 /// `credence trust`.
@@ -128,18 +134,31 @@ pub fn rules(config: &Option<PathBuf>) -> Result<Rules> {
     Ok(rules)
 }
 
-/// Loads one merchant's events (up to `at`) from the store into a fresh engine.
-pub fn load_engine(store: &dyn EventStore, merchant: &str, eval: &EvalArgs) -> Result<Engine> {
+/// Loads one merchant's events (up to `at`) from the store into a fresh engine, with
+/// the evidence of their text unless `--no-text` (analysed once, then cached in the
+/// store; a progress bar on a terminal when many texts are new).
+pub fn load_engine<S: EventStore + TextCache + ?Sized>(
+    store: &S,
+    merchant: &str,
+    eval: &EvalArgs,
+) -> Result<Engine> {
     let mut engine = Engine::new(rules(&eval.config)?)?;
     let filter = Filter {
         merchant: Some(merchant.to_string()),
         up_to: eval.at,
         ..Filter::default()
     };
+    let mut deferred = Deferred::new(!eval.no_text);
     store.scan(&filter, &mut |stored| {
-        engine.add(&stored.event);
+        if let Some(ev) = deferred.offer(stored.event) {
+            engine.add(&ev);
+        }
         Ok(())
     })?;
+    let (texts, _) = deferred.resolve(store, std::io::stderr().is_terminal())?;
+    for (ev, signal) in &texts {
+        engine.add_with_text(ev, signal.as_ref());
+    }
     if engine.latest_event_time(merchant).is_none() {
         let known = store.merchants()?;
         bail!(

@@ -262,3 +262,46 @@ fn html_report_is_self_contained_with_the_charts_data() {
     assert_eq!(data["recovery"]["m-tea"]["recovered"], 1);
     assert!(data["alerts"].as_array().unwrap().is_empty());
 }
+
+/// Per-aspect sentiment and volume per period, from the texts (analysed once, cached).
+#[test]
+fn aspects_per_period_from_review_and_complaint_text() {
+    let ws = Workspace::new();
+    let lines = [
+        r#"{"id":"t1","type":"review","at":"2026-03-02T10:00:00Z","merchant":"m-tea","customer":"c1","rating":3,"text":"茶叶不错，但是晚到了一天"}"#,
+        r#"{"id":"t2","type":"complaint","at":"2026-03-03T10:00:00Z","merchant":"m-tea","customer":"c2","category":"delivery","severity":2,"text":"快递太慢了，等了一个星期"}"#,
+        r#"{"id":"t3","type":"review","at":"2026-04-03T10:00:00Z","merchant":"m-tea","customer":"c1","rating":5,"text":"The tea was great"}"#,
+    ];
+    ws.file("events.jsonl", lines.join("\n"));
+    ws.json(&["ingest", "events.jsonl"]);
+    let out = ws.run(&["report", "--json", "--by", "month"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let march = &rows[0]["aspects"];
+    assert_eq!(march["delivery"]["mentions"], 2, "{march}");
+    assert_eq!(march["delivery"]["negative"], 2);
+    assert_eq!(march["delivery"]["negative_share"], 1.0);
+    assert_eq!(march["product_quality"]["mentions"], 1);
+    assert_eq!(march["product_quality"]["negative"], 0);
+    let april = &rows[1]["aspects"];
+    assert_eq!(april["delivery"]["mentions"], 0);
+    assert_eq!(april["delivery"]["negative_share"], Value::Null);
+    assert_eq!(april["product_quality"]["mentions"], 1);
+    let table = ws.run(&["report", "--by", "month"]);
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains("文本方面") && table.contains("2 (100% neg)"),
+        "{table}"
+    );
+    let none = ws.json(&["report", "--no-text"]);
+    assert_eq!(none["aspects"], serde_json::json!({}));
+}

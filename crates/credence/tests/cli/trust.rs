@@ -142,3 +142,56 @@ fn rebuild_replays_everything_and_agrees_with_trust() {
     let direct = ws.json(&["merchant", "m-tea"]);
     assert_eq!(m["score"], direct["score"]);
 }
+
+/// A 3-star review that praises the tea and regrets the delay: the text moves `ability`
+/// up and `integrity` down (affect is the rating's), a reason quotes the snippet, and
+/// the analysis is cached: a second run analyses nothing; `--no-text` leaves it out.
+#[test]
+fn review_text_becomes_evidence_and_its_analysis_is_cached() {
+    let ws = Workspace::new();
+    let lines = [
+        r#"{"id":"e1","type":"order","at":"2026-03-01T10:00:00+08:00","merchant":"m-tea","customer":"c-001","order":"o-1"}"#,
+        r#"{"id":"e2","type":"delivery","at":"2026-03-03T10:00:00+08:00","merchant":"m-tea","customer":"c-001","order":"o-1"}"#,
+        r#"{"id":"e3","type":"review","at":"2026-03-05T20:00:00+08:00","merchant":"m-tea","customer":"c-001","rating":3,"text":"茶叶不错，但是晚到了一天"}"#,
+        r#"{"id":"e9","type":"review","at":"2026-03-02T20:00:00+08:00","merchant":"m-tea","customer":"c-002","rating":5}"#,
+    ];
+    ws.file("events.jsonl", lines.join("\n"));
+    ws.json(&["ingest", "events.jsonl"]);
+    let args = ["trust", "--merchant", "m-tea", "--customer", "c-001"];
+    let plain = ws.json(&[&args[..], &["--no-text"]].concat());
+    let text = ws.json(&args);
+    let dim = |r: &Value, d: &str| r["dimensions"][d]["score"].as_f64().unwrap();
+    assert!(
+        dim(&text, "ability") > dim(&plain, "ability"),
+        "{text}\n{plain}"
+    );
+    assert!(dim(&text, "integrity") < dim(&plain, "integrity"));
+    assert!((dim(&text, "affect") - dim(&plain, "affect")).abs() < 1e-9);
+    let reasons = text["reasons"].as_array().unwrap();
+    let praise = reasons
+        .iter()
+        .find(|r| r["reason"] == "text_ability")
+        .unwrap_or_else(|| panic!("no text_ability reason in {text}"));
+    assert_eq!(praise["event"], "e3");
+    assert_eq!(
+        praise["text_en"],
+        "Review e3 praises product quality: “茶叶不错”"
+    );
+    assert_eq!(praise["text_zh"], "评价 e3 称赞产品质量：“茶叶不错”");
+    let late = reasons
+        .iter()
+        .find(|r| r["reason"] == "text_integrity")
+        .unwrap();
+    assert!(late["impact"].as_f64().unwrap() < 0.0);
+    assert!(
+        late["text_zh"].as_str().unwrap().contains("晚到了一天"),
+        "{late}"
+    );
+    // The trust run above filled the cache: a rebuild finds it there.
+    let r = ws.json(&["rebuild"]);
+    assert_eq!(r["text"]["texts"], 1);
+    assert_eq!(r["text"]["cached"], 1);
+    assert_eq!(r["text"]["analysed"], 0);
+    let r = ws.json(&["rebuild", "--no-text"]);
+    assert_eq!(r["text"]["texts"], 0);
+}
