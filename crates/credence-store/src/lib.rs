@@ -171,6 +171,22 @@ pub trait EventStore {
     fn dangling_references(&self) -> Result<Vec<DanglingReference>, StoreError>;
 }
 
+/// The statuses people set on alerts. Alerts themselves are computed from the events
+/// (deterministically), so only what a person decided is stored: `acked` or `resolved`
+/// by alert id; an alert without a stored status is `open`.
+pub trait AlertStatusStore {
+    /// Sets (or replaces) the status of an alert.
+    fn set_alert_status(
+        &mut self,
+        id: &str,
+        status: &str,
+        at: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Every stored status, by alert id.
+    fn alert_statuses(&self) -> Result<std::collections::HashMap<String, String>, StoreError>;
+}
+
 /// A cache of text analyses by event id, so that text is analysed off the ingest path,
 /// once: the first evaluation that needs an event's text analyses it and stores the
 /// result; later ones read it. The store does not interpret the JSON. An entry made by

@@ -40,7 +40,7 @@ use crate::{
 use credence_events::{Event, EventBody, Subject};
 
 /// Newest schema this build writes; see [`MIGRATIONS`].
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Schema migrations, applied in order; entry `i` takes the store to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -86,6 +86,13 @@ const MIGRATIONS: &[&str] = &[
         event_id TEXT PRIMARY KEY,  -- the analysed event
         model    TEXT NOT NULL,     -- which analyser made it (a stale model is a miss)
         json     TEXT NOT NULL      -- what it read, as the caller serialised it
+    ) WITHOUT ROWID;
+",
+    "
+    CREATE TABLE alert_status (
+        id     TEXT PRIMARY KEY,    -- the alert id (derived from the data, stable)
+        status TEXT NOT NULL,       -- acked | resolved (open is the absence of a row)
+        at     INTEGER NOT NULL     -- when a person set it, epoch microseconds
     ) WITHOUT ROWID;
 ",
 ];
@@ -851,6 +858,28 @@ impl TextCache for SqliteStore {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl crate::AlertStatusStore for SqliteStore {
+    fn set_alert_status(
+        &mut self,
+        id: &str,
+        status: &str,
+        at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO alert_status (id, status, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, at = excluded.at",
+            params![id, status, at.as_microsecond()],
+        )?;
+        Ok(())
+    }
+
+    fn alert_statuses(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, status FROM alert_status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

@@ -5,6 +5,7 @@
 //! the CSV form and [`quarantine`] for rejected lines. The binary (`main.rs`) only parses
 //! arguments, opens the store and prints.
 
+pub mod alerting;
 pub mod csv_input;
 pub mod ingest;
 pub mod quarantine;

@@ -124,6 +124,21 @@ enum Command {
     /// Evaluate the statistics: BG/NBD on a customer summary, crisis detection on
     /// simulated streams (docs/watch.md).
     Eval(commands::eval::EvalArgs),
+    /// Trust crises and customers at risk, with reasons and a playbook (English and
+    /// Chinese); `alerts ack ID` / `alerts resolve ID` record what you did about one.
+    ///
+    /// Crises: daily streams of negative signals per merchant (overdue and late
+    /// deliveries, 1–2 star reviews, ticket SLA breaches, overdue refunds, complaints)
+    /// watched by a calibrated CUSUM detector (docs/watch.md). Customer risk: trust
+    /// decline, recent negative evidence, open tickets, falling engagement and BG/NBD
+    /// P(alive), evaluated weekly. Alerts are computed from the data, so an import of
+    /// history shows the alerts it would have raised then; only statuses are stored.
+    ///
+    /// Examples:
+    ///   credence alerts --merchant m-tea
+    ///   credence alerts --status open --json
+    ///   credence alerts ack 3f9c0e12ab45cd67
+    Alerts(commands::alerts::AlertsArgs),
 }
 
 fn main() -> ExitCode {
@@ -160,6 +175,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Erase(args) => commands::erase::run(g, args),
         Command::Text(args) => commands::text::run(g, args),
         Command::Eval(args) => commands::eval::run(g, args),
+        Command::Alerts(args) => commands::alerts::run(g, args),
     }
 }
 

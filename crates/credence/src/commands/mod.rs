@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and what it does.
 
+pub mod alerts;
 pub mod demo;
 pub mod erase;
 pub mod eval;

@@ -1,0 +1,397 @@
+//! Alerts from a merchant's events: the daily negative-signal streams the crisis
+//! detector watches, and the customer-risk inputs, built from events and the trust
+//! engine and handed to `credence-watch`.
+//!
+//! Everything here is a function of the events up to the evaluation time (never of
+//! arrival order), so a historical import yields the alerts it would have raised then.
+//! Days are UTC calendar days.
+
+use std::collections::{BTreeMap, HashMap};
+
+use credence_engine::Engine;
+use credence_events::{Event, EventBody, RefundStatus, TicketStatus};
+use credence_watch::alert::{customer_risk_alert, dedup, merchant_crisis_alerts};
+use credence_watch::bgnbd;
+use credence_watch::detect::{Calibration, SeriesBuilder, streams};
+use credence_watch::{Alert, RiskInputs};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// How far back customer risk is evaluated, and how often.
+#[derive(Debug, Clone, Copy)]
+pub struct RiskWindow {
+    /// Evaluation points, one per `step_days`, ending at the evaluation time.
+    pub points: u32,
+    /// Days between points.
+    pub step_days: i64,
+}
+
+impl Default for RiskWindow {
+    fn default() -> Self {
+        RiskWindow {
+            points: 13,
+            step_days: 7,
+        }
+    }
+}
+
+fn date(t: Timestamp) -> Date {
+    jiff::tz::TimeZone::UTC.to_datetime(t).date()
+}
+
+/// The negative-signal streams of one merchant (see `credence_watch::detect::streams`)
+/// and, per (stream, day), the ids of the events behind the counted signals.
+pub struct Streams {
+    builder: SeriesBuilder,
+    evidence: HashMap<(String, Date), Vec<String>>,
+    first: Option<Date>,
+}
+
+impl Streams {
+    fn add(&mut self, stream: &str, at: Timestamp, negative: bool, event: &str) {
+        let d = date(at);
+        self.builder.add(stream, d, u64::from(negative), 1.0);
+        if negative {
+            self.evidence
+                .entry((stream.to_string(), d))
+                .or_default()
+                .push(event.to_string());
+        }
+        self.first = Some(self.first.map_or(d, |f| f.min(d)));
+    }
+}
+
+/// Builds the streams from one merchant's events (any order) as known at `at`.
+pub fn build_streams(events: &[&Event], at: Timestamp) -> Streams {
+    let mut s = Streams {
+        builder: SeriesBuilder::new(),
+        evidence: HashMap::new(),
+        first: None,
+    };
+    // Promises and what resolved them, linked by id whatever the arrival order.
+    let mut orders: HashMap<&str, (Timestamp, &str)> = HashMap::new(); // order -> (promised_by, event)
+    let mut first_delivery: HashMap<&str, (Timestamp, &str)> = HashMap::new();
+    let mut tickets: HashMap<&str, (Timestamp, &str)> = HashMap::new(); // ticket -> (deadline, event)
+    let mut first_reply: HashMap<&str, Timestamp> = HashMap::new();
+    let mut refunds: HashMap<&str, (Timestamp, &str)> = HashMap::new();
+    let mut refund_done: HashMap<&str, Timestamp> = HashMap::new();
+    let mut orders_per_day: BTreeMap<Date, f64> = BTreeMap::new();
+    let mut complaints: Vec<(Timestamp, String, &str)> = Vec::new();
+    for e in events.iter().filter(|e| e.at <= at) {
+        match &e.body {
+            EventBody::Order {
+                order, promised_by, ..
+            } => {
+                *orders_per_day.entry(date(e.at)).or_default() += 1.0;
+                if let Some(p) = promised_by {
+                    keep_earliest(&mut orders, order, (*p, &e.id));
+                }
+            }
+            EventBody::Delivery { order, .. } => {
+                keep_earliest(&mut first_delivery, order, (e.at, &e.id))
+            }
+            EventBody::Ticket {
+                ticket,
+                status,
+                sla_minutes,
+                ..
+            } => match status {
+                TicketStatus::Opened => {
+                    if let Some(sla) = sla_minutes {
+                        let deadline = e.at + jiff::SignedDuration::from_mins(i64::from(*sla));
+                        keep_earliest(&mut tickets, ticket, (deadline, &e.id));
+                    }
+                }
+                TicketStatus::Replied | TicketStatus::Resolved | TicketStatus::ClosedUnresolved => {
+                    let t = first_reply.entry(ticket.as_str()).or_insert(e.at);
+                    *t = (*t).min(e.at);
+                }
+                TicketStatus::Reopened => {}
+            },
+            EventBody::Refund {
+                order,
+                status,
+                promised_by,
+                ..
+            } => {
+                if let Some(p) = promised_by {
+                    keep_earliest(&mut refunds, order, (*p, &e.id));
+                }
+                if *status == RefundStatus::Completed {
+                    let t = refund_done.entry(order.as_str()).or_insert(e.at);
+                    *t = (*t).min(e.at);
+                }
+            }
+            EventBody::Review { rating, .. } => {
+                s.add(streams::REVIEWS_NEGATIVE, e.at, *rating <= 2, &e.id)
+            }
+            EventBody::Complaint { category, .. } => {
+                complaints.push((e.at, complaint_stream(*category), &e.id));
+            }
+            _ => {}
+        }
+    }
+    for (order, &(promised, id)) in &orders {
+        let delivered = first_delivery.get(order).map(|d| d.0);
+        if promised <= at {
+            // Overdue: known at the deadline, before any late delivery arrives.
+            s.add(
+                streams::DELIVERY_OVERDUE,
+                promised,
+                delivered.is_none_or(|d| d > promised),
+                id,
+            );
+        }
+        if let Some(&(d, did)) = first_delivery.get(order) {
+            s.add(streams::DELIVERY_LATE, d, d > promised, did);
+        }
+    }
+    for (ticket, &(deadline, id)) in &tickets {
+        if deadline <= at {
+            let replied = first_reply.get(ticket).copied();
+            s.add(
+                streams::TICKET_SLA_BREACH,
+                deadline,
+                replied.is_none_or(|r| r > deadline),
+                id,
+            );
+        }
+    }
+    for (order, &(promised, id)) in &refunds {
+        if promised <= at {
+            let done = refund_done.get(order).copied();
+            s.add(
+                streams::REFUND_OVERDUE,
+                promised,
+                done.is_none_or(|d| d > promised),
+                id,
+            );
+        }
+    }
+    // Complaints per category, against the mean daily orders of the 7 days ending that
+    // day (complaints trail orders by days); the exposure is added once per day.
+    let complaint_streams: Vec<String> = COMPLAINT_STREAMS
+        .iter()
+        .map(|c| format!("{}{c}", streams::COMPLAINTS_PREFIX))
+        .collect();
+    for &d in orders_per_day.keys() {
+        let from = d.checked_sub(jiff::Span::new().days(6)).unwrap_or(d);
+        let week: f64 = orders_per_day.range(from..=d).map(|(_, n)| n).sum();
+        for stream in &complaint_streams {
+            s.builder.add(stream, d, 0, (week / 7.0).max(1.0));
+        }
+    }
+    for (t, stream, id) in complaints {
+        let d = date(t);
+        s.builder.add(&stream, d, 1, 0.0);
+        s.evidence
+            .entry((stream, d))
+            .or_default()
+            .push(id.to_string());
+        s.first = Some(s.first.map_or(d, |f| f.min(d)));
+    }
+    s
+}
+
+/// Complaint streams: the three common categories each, the rare ones together, so a
+/// merchant has [`STREAMS_PER_MERCHANT`] streams to share the false-alarm budget.
+const COMPLAINT_STREAMS: [&str; 4] = ["quality", "delivery", "service", "other"];
+
+/// Streams per merchant: five promise/review streams and four complaint streams.
+pub const STREAMS_PER_MERCHANT: u32 = 9;
+
+fn complaint_stream(c: credence_events::ComplaintCategory) -> String {
+    use credence_events::ComplaintCategory as C;
+    let name = match c {
+        C::Quality => "quality",
+        C::Delivery => "delivery",
+        C::Service => "service",
+        C::Price | C::Policy | C::Privacy | C::Other => "other",
+    };
+    format!("{}{name}", streams::COMPLAINTS_PREFIX)
+}
+
+/// The detector calibrated for this many streams per merchant (at most one false alarm
+/// per merchant per year over all of them).
+pub fn calibration() -> Result<Calibration, credence_watch::detect::CalibrationError> {
+    let config = credence_watch::DetectorConfig {
+        streams_per_merchant: STREAMS_PER_MERCHANT,
+        ..credence_watch::DetectorConfig::default()
+    };
+    Calibration::new(config)
+}
+
+fn keep_earliest<'a>(
+    m: &mut HashMap<&'a str, (Timestamp, &'a str)>,
+    key: &'a str,
+    v: (Timestamp, &'a str),
+) {
+    m.entry(key).and_modify(|x| *x = (*x).min(v)).or_insert(v);
+}
+
+/// Crisis alerts of one merchant at `at`: every alarm its streams raised up to the last
+/// complete day.
+pub fn crisis_alerts(
+    merchant: &str,
+    events: &[&Event],
+    at: Timestamp,
+    cal: &Calibration,
+) -> Vec<Alert> {
+    let streams = build_streams(events, at);
+    let Some(first) = streams.first else {
+        return Vec::new();
+    };
+    let through = date(at).yesterday().unwrap_or(date(at));
+    if through < first {
+        return Vec::new();
+    }
+    let series = streams.builder.build(first, through);
+    merchant_crisis_alerts(merchant, &series, cal, |stream, d| {
+        streams
+            .evidence
+            .get(&(stream.to_string(), d))
+            .cloned()
+            .unwrap_or_default()
+    })
+}
+
+/// Customer-risk alerts of one merchant, evaluated at `window.points` points ending at
+/// `at`, at most one per customer per 30 days.
+pub fn risk_alerts(
+    merchant: &str,
+    events: &[&Event],
+    engine: &Engine,
+    at: Timestamp,
+    window: RiskWindow,
+) -> Vec<Alert> {
+    // Per customer: event times, order times, open tickets.
+    let mut per_customer: HashMap<&str, Vec<&Event>> = HashMap::new();
+    let mut event_time: HashMap<&str, Timestamp> = HashMap::new();
+    for e in events.iter().filter(|e| e.at <= at) {
+        event_time.insert(&e.id, e.at);
+        if let Some(c) = &e.customer {
+            per_customer.entry(c).or_default().push(e);
+        }
+    }
+    let params = fit_bgnbd(&per_customer, at);
+    let mut alerts = Vec::new();
+    for k in (0..window.points).rev() {
+        let t = at - jiff::SignedDuration::from_hours(24 * window.step_days * i64::from(k));
+        let before = t - jiff::SignedDuration::from_hours(24 * 30);
+        let earlier: HashMap<&str, f64> = engine
+            .stages(merchant, before)
+            .into_iter()
+            .map(|(c, _, score)| (c, score))
+            .collect();
+        engine.for_each_customer(merchant, t, |report| {
+            let Some(customer) = report.customer.as_deref() else {
+                return;
+            };
+            if report.stage == Some(credence_engine::Stage::Ended) {
+                return;
+            }
+            let mine = per_customer.get(customer).map(Vec::as_slice).unwrap_or(&[]);
+            let recent = |e: &&&Event| e.at <= t && e.at > before;
+            let negative: Vec<&credence_engine::Reason> = report
+                .reasons
+                .iter()
+                .filter(|r| {
+                    r.impact < 0.0
+                        && event_time
+                            .get(r.event.as_str())
+                            .is_some_and(|&et| et > before && et <= t)
+                })
+                .collect();
+            let (open, oldest) = open_tickets(mine, t);
+            let older = mine
+                .iter()
+                .filter(|e| {
+                    e.at <= before && e.at > before - jiff::SignedDuration::from_hours(24 * 180)
+                })
+                .count();
+            let inputs = RiskInputs {
+                trust_now: report.score,
+                trust_30d_ago: earlier.get(customer).copied(),
+                negative_count_30d: negative.len() as u32,
+                negative_impact_30d: negative.iter().map(|r| -r.impact).sum(),
+                unresolved_tickets: open,
+                oldest_unresolved_ticket_days: oldest,
+                events_30d: mine.iter().filter(recent).count() as u32,
+                expected_events_30d: (older > 0).then(|| older as f64 / 6.0),
+                p_alive: params.as_ref().map(|p| p.p_alive(&summary(mine, t))),
+            };
+            let risk = credence_watch::risk::risk_score(&inputs);
+            if let Some(alert) = customer_risk_alert(merchant, customer, t, &risk) {
+                alerts.push(alert);
+            }
+        });
+    }
+    dedup(alerts)
+}
+
+fn open_tickets(events: &[&Event], t: Timestamp) -> (u32, f64) {
+    let mut opened: HashMap<&str, Timestamp> = HashMap::new();
+    let mut closed: HashMap<&str, Timestamp> = HashMap::new();
+    for e in events.iter().filter(|e| e.at <= t) {
+        if let EventBody::Ticket { ticket, status, .. } = &e.body {
+            match status {
+                TicketStatus::Opened | TicketStatus::Reopened => {
+                    let x = opened.entry(ticket).or_insert(e.at);
+                    *x = (*x).max(e.at);
+                }
+                TicketStatus::Resolved | TicketStatus::ClosedUnresolved => {
+                    let x = closed.entry(ticket).or_insert(e.at);
+                    *x = (*x).max(e.at);
+                }
+                TicketStatus::Replied => {}
+            }
+        }
+    }
+    let open: Vec<Timestamp> = opened
+        .iter()
+        .filter(|(k, o)| closed.get(*k).is_none_or(|c| c < *o))
+        .map(|(_, o)| *o)
+        .collect();
+    let oldest = open.iter().min().map_or(0.0, |o| {
+        (t.as_microsecond() - o.as_microsecond()) as f64 / DAY_US as f64
+    });
+    (open.len() as u32, oldest)
+}
+
+/// A customer's purchase summary for BG/NBD, in days: repeat orders, first-to-last
+/// order, first order to `t`.
+fn summary(events: &[&Event], t: Timestamp) -> bgnbd::Customer {
+    let orders: Vec<i64> = events
+        .iter()
+        .filter(|e| e.at <= t && matches!(e.body, EventBody::Order { .. }))
+        .map(|e| e.at.as_microsecond())
+        .collect();
+    let (Some(&first), Some(&last)) = (orders.iter().min(), orders.iter().max()) else {
+        return bgnbd::Customer {
+            frequency: 0,
+            recency: 0.0,
+            age: 0.0,
+        };
+    };
+    bgnbd::Customer {
+        frequency: orders.len().saturating_sub(1) as u32,
+        recency: (last - first) as f64 / DAY_US as f64,
+        age: (t.as_microsecond() - first) as f64 / DAY_US as f64,
+    }
+}
+
+/// BG/NBD fitted to the merchant's customers with at least one order, at `at`; `None`
+/// when the fit fails or there are too few customers.
+fn fit_bgnbd(per_customer: &HashMap<&str, Vec<&Event>>, at: Timestamp) -> Option<bgnbd::Params> {
+    let data: Vec<bgnbd::Customer> = per_customer
+        .values()
+        .map(|evs| summary(evs, at))
+        .filter(|c| c.age > 0.0)
+        .collect();
+    if data.len() < 30 {
+        return None;
+    }
+    bgnbd::fit(&data).ok().map(|f| f.params)
+}

@@ -1,0 +1,174 @@
+//! `credence alerts`: merchant crises and customers at risk, with reasons and playbooks;
+//! `credence alerts ack|resolve ID` records what a person decided.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use credence::alerting::{RiskWindow, calibration, crisis_alerts, risk_alerts};
+use credence_events::Event;
+use credence_store::{AlertStatusStore, EventStore, Filter};
+use credence_watch::{Alert, Status};
+
+use crate::commands::trust::{EvalArgs, load_engine};
+use crate::{Global, open_store};
+
+/// `credence alerts`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    action: Option<Action>,
+    /// Only this merchant's alerts [default: every merchant].
+    #[arg(long, short)]
+    merchant: Option<String>,
+    /// Only alerts with this status.
+    #[arg(long, value_enum)]
+    status: Option<StatusArg>,
+    /// Weeks back over which customer risk is evaluated (weekly points).
+    #[arg(long, default_value_t = 13)]
+    weeks: u32,
+    #[command(flatten)]
+    eval: EvalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Mark an alert as being dealt with.
+    Ack {
+        /// The alert id (from `credence alerts`).
+        id: String,
+    },
+    /// Mark an alert as dealt with.
+    Resolve {
+        /// The alert id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+enum StatusArg {
+    Open,
+    Acked,
+    Resolved,
+}
+
+/// Computes every alert of the chosen merchants with the stored statuses applied.
+fn compute(store: &credence_store::SqliteStore, args: &AlertsArgs) -> Result<Vec<Alert>> {
+    let merchants = match &args.merchant {
+        Some(m) => vec![m.clone()],
+        None => store.merchants()?,
+    };
+    let cal = calibration().context("cannot calibrate the crisis detector")?;
+    let statuses = store.alert_statuses()?;
+    let mut all = Vec::new();
+    for merchant in merchants {
+        let engine = load_engine(store, &merchant, &args.eval)?;
+        let Some(at) = args.eval.at.or_else(|| engine.latest_event_time(&merchant)) else {
+            continue;
+        };
+        let mut events: Vec<Event> = Vec::new();
+        let filter = Filter {
+            merchant: Some(merchant.clone()),
+            up_to: Some(at),
+            ..Filter::default()
+        };
+        store.scan(&filter, &mut |e| {
+            events.push(e.event);
+            Ok(())
+        })?;
+        let refs: Vec<&Event> = events.iter().collect();
+        all.extend(crisis_alerts(&merchant, &refs, at, &cal));
+        let window = RiskWindow {
+            points: args.weeks.max(1),
+            step_days: 7,
+        };
+        all.extend(risk_alerts(&merchant, &refs, &engine, at, window));
+    }
+    for a in &mut all {
+        a.status = match statuses.get(&a.id).map(String::as_str) {
+            Some("acked") => Status::Acked,
+            Some("resolved") => Status::Resolved,
+            _ => Status::Open,
+        };
+    }
+    all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(all)
+}
+
+/// Runs `credence alerts`.
+pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
+    let mut store = open_store(g)?;
+    if let Some(action) = &args.action {
+        let (id, status) = match action {
+            Action::Ack { id } => (id, "acked"),
+            Action::Resolve { id } => (id, "resolved"),
+        };
+        let known = compute(&store, args)?;
+        if !known.iter().any(|a| &a.id == id) {
+            bail!("no alert `{id}` (run `credence alerts` to list them)");
+        }
+        store.set_alert_status(id, status, jiff::Timestamp::now())?;
+        if g.json {
+            println!("{}", serde_json::json!({"id": id, "status": status}));
+        } else {
+            println!("alert {id}: {status}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut alerts = compute(&store, args)?;
+    if let Some(s) = args.status {
+        let want = match s {
+            StatusArg::Open => Status::Open,
+            StatusArg::Acked => Status::Acked,
+            StatusArg::Resolved => Status::Resolved,
+        };
+        alerts.retain(|a| a.status == want);
+    }
+    let mut out = std::io::stdout().lock();
+    if g.json {
+        for a in &alerts {
+            serde_json::to_writer(&mut out, a)?;
+            writeln!(out)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let crises = alerts.iter().filter(|a| a.stream.is_some()).count();
+    writeln!(
+        out,
+        "{} alerts: {} merchant crises, {} customers at risk",
+        alerts.len(),
+        crises,
+        alerts.len() - crises
+    )?;
+    for a in &alerts {
+        let who = a.customer.as_deref().or(a.stream.as_deref()).unwrap_or("");
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {:<8} {:<6} {:<10} {:<28} opened {}  magnitude {:.2}  [{}]",
+            a.id,
+            format!("{:?}", a.severity).to_lowercase(),
+            if a.stream.is_some() { "crisis" } else { "risk" },
+            a.merchant,
+            who,
+            a.opened_at,
+            a.magnitude,
+            format!("{:?}", a.status).to_lowercase()
+        )?;
+        for r in a.reasons.iter().take(3) {
+            writeln!(out, "    - {}", r.text_en)?;
+            writeln!(out, "      {}", r.text_zh)?;
+        }
+        if let Some(step) = a.playbook.first() {
+            writeln!(
+                out,
+                "    next: {} (within {} days) / {}",
+                step.step_en, step.due_days, step.step_zh
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
