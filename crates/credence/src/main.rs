@@ -87,6 +87,7 @@ enum Command {
     ///   credence trust -m m-tea -c c-tea-crisis-001
     ///   credence trust -m m-tea --stage at-risk --limit 10
     ///   credence trust -m m-bank --at 2026-01-01 --json
+    #[command(verbatim_doc_comment)]
     Trust(commands::trust::TrustArgs),
     /// A merchant's reputation: all its evidence, the trust a new customer starts with,
     /// and how many customers are in each stage.
@@ -120,6 +121,7 @@ enum Command {
     /// tangibles, product_quality, price_value, delivery, privacy (docs/text.md).
     ///
     /// Example: echo "茶叶不错，但是晚到了一天" | credence text --json
+    #[command(verbatim_doc_comment)]
     Text(commands::text::TextArgs),
     /// Evaluate the statistics: BG/NBD on a customer summary, crisis detection on
     /// simulated streams (docs/watch.md).
@@ -138,6 +140,7 @@ enum Command {
     ///   credence alerts --merchant m-tea
     ///   credence alerts --status open --json
     ///   credence alerts ack 3f9c0e12ab45cd67
+    #[command(verbatim_doc_comment)]
     Alerts(commands::alerts::AlertsArgs),
 }
 
@@ -156,9 +159,14 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    use std::io::ErrorKind::BrokenPipe;
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                == Some(BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

@@ -54,18 +54,34 @@ enum StatusArg {
     Resolved,
 }
 
+/// The open alerts of one merchant (or all), as `credence alerts --status open` lists
+/// them over the last four weeks: for the HTML report.
+pub fn open_alerts(
+    store: &credence_store::SqliteStore,
+    merchant: Option<&str>,
+) -> Result<Vec<Alert>> {
+    let mut all = compute(store, merchant, 4, &EvalArgs::default())?;
+    all.retain(|a| a.status == Status::Open);
+    Ok(all)
+}
+
 /// Computes every alert of the chosen merchants with the stored statuses applied.
-fn compute(store: &credence_store::SqliteStore, args: &AlertsArgs) -> Result<Vec<Alert>> {
-    let merchants = match &args.merchant {
-        Some(m) => vec![m.clone()],
+fn compute(
+    store: &credence_store::SqliteStore,
+    merchant: Option<&str>,
+    weeks: u32,
+    eval: &EvalArgs,
+) -> Result<Vec<Alert>> {
+    let merchants = match merchant {
+        Some(m) => vec![m.to_string()],
         None => store.merchants()?,
     };
     let cal = calibration().context("cannot calibrate the crisis detector")?;
     let statuses = store.alert_statuses()?;
     let mut all = Vec::new();
     for merchant in merchants {
-        let engine = load_engine(store, &merchant, &args.eval)?;
-        let Some(at) = args.eval.at.or_else(|| engine.latest_event_time(&merchant)) else {
+        let engine = load_engine(store, &merchant, eval)?;
+        let Some(at) = eval.at.or_else(|| engine.latest_event_time(&merchant)) else {
             continue;
         };
         let mut events: Vec<Event> = Vec::new();
@@ -81,7 +97,7 @@ fn compute(store: &credence_store::SqliteStore, args: &AlertsArgs) -> Result<Vec
         let refs: Vec<&Event> = events.iter().collect();
         all.extend(crisis_alerts(&merchant, &refs, at, &cal));
         let window = RiskWindow {
-            points: args.weeks.max(1),
+            points: weeks.max(1),
             step_days: 7,
         };
         all.extend(risk_alerts(&merchant, &refs, &engine, at, window));
@@ -105,7 +121,7 @@ pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
             Action::Ack { id } => (id, "acked"),
             Action::Resolve { id } => (id, "resolved"),
         };
-        let known = compute(&store, args)?;
+        let known = compute(&store, args.merchant.as_deref(), args.weeks, &args.eval)?;
         if !known.iter().any(|a| &a.id == id) {
             bail!("no alert `{id}` (run `credence alerts` to list them)");
         }
@@ -118,7 +134,7 @@ pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut alerts = compute(&store, args)?;
+    let mut alerts = compute(&store, args.merchant.as_deref(), args.weeks, &args.eval)?;
     if let Some(s) = args.status {
         let want = match s {
             StatusArg::Open => Status::Open,

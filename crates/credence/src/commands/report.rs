@@ -319,9 +319,12 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     let computed = t0.elapsed();
 
     if let Some(path) = &args.html {
-        // TODO(integrator): the open alerts of the range from credence-watch (the issue's
-        // `credence alerts --json` objects); the page lists whatever is passed here.
-        let alerts: Vec<Value> = Vec::new();
+        // The open alerts, as `credence alerts --status open --json` gives them.
+        let alerts: Vec<Value> =
+            crate::commands::alerts::open_alerts(&store, args.merchant.as_deref())?
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?;
         let page = html_page(&data, &engine, &results, &spec, &range, &args.tz, &alerts)?;
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
     }
@@ -1007,9 +1010,7 @@ table.ind {{ border-collapse: collapse; margin-bottom: 1rem; }} table.ind th {{ 
 <div class="card"><table class="rec" id="recovery"></table></div>
 
 <h2>Open alerts · 未处理预警</h2>
-<div class="todo" id="alerts">No alerts in this report yet. · 暂无预警数据。
-<!-- TODO(integrator): alerts come from crates/credence-watch (issue 4, items 2–4); fill data.alerts with the open alerts of the range ({{"id","kind","merchant","customer","stream","opened_at","severity","magnitude","reasons"}}) and this section lists them. -->
-</div>
+<div class="card" id="alerts">No open alerts. · 暂无未处理预警。</div>
 
 <h2>Aspects in text · 文本方面</h2>
 <p class="sub">Texts (reviews, complaints, ticket messages, survey comments) mentioning each aspect per period, and the share negative about it. · 各期提及各方面的文本数及负面占比。</p>
@@ -1214,8 +1215,17 @@ if (D.alerts.length) {
   const a = document.getElementById('alerts');
   a.className = 'card';
   a.textContent = '';
-  D.alerts.forEach(x => { const p = document.createElement('p');
-    p.textContent = [x.severity, x.kind, x.merchant, x.customer || x.stream || '', x.opened_at].join(' · ');
-    a.appendChild(p); });
+  const crises = D.alerts.filter(x => x.kind === 'merchant_crisis');
+  const risks = D.alerts.filter(x => x.kind !== 'merchant_crisis');
+  const line = x => { const p = document.createElement('p');
+    const why = x.reasons && x.reasons.length ? ' — ' + x.reasons[0].text_en + ' / ' + x.reasons[0].text_zh : '';
+    p.textContent = [x.severity, x.merchant, x.customer || x.stream || '', x.opened_at.slice(0, 10),
+      'x' + Number(x.magnitude).toFixed(2)].join(' · ') + why;
+    a.appendChild(p); };
+  const h = t => { const e = document.createElement('h3'); e.textContent = t; a.appendChild(e); };
+  h('Trust crises · 信任危机 (' + crises.length + ')');
+  crises.forEach(line);
+  h('Customers at risk · 风险客户 (' + risks.length + ', newest 50 shown)');
+  risks.slice(0, 50).forEach(line);
 }
 "#;
