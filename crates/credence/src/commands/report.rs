@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::commands::textev::Deferred;
+use crate::commands::trust::rules;
 use crate::{Global, open_store};
 use credence_indicators::AspectSentiment;
 
@@ -118,20 +119,6 @@ struct MerchantResult {
     name: String,
     rows: Vec<(Period, Indicators, RecoverySummary)>,
     episodes: Vec<Episode>,
-}
-
-fn rules(config: &Option<PathBuf>) -> Result<Rules> {
-    let Some(path) = config else {
-        return Ok(Rules::default());
-    };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let rules: Rules =
-        toml::from_str(&text).with_context(|| format!("{}: invalid rules", path.display()))?;
-    rules
-        .validate()
-        .with_context(|| format!("{}: invalid rules", path.display()))?;
-    Ok(rules)
 }
 
 /// The indicator options that follow the engine's rules: what a negative review is and

@@ -120,6 +120,7 @@ fn parse_eval_time(s: &str) -> Result<Timestamp, String> {
     ))
 }
 
+/// The evidence rules: the defaults, or those of the `--config` TOML file (validated).
 pub fn rules(config: &Option<PathBuf>) -> Result<Rules> {
     let Some(path) = config else {
         return Ok(Rules::default());
