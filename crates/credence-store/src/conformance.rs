@@ -35,7 +35,7 @@ pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
         s.get_text_analyses(model, ids, &mut |id, json| {
             out.push((id.to_string(), json.to_string()))
         })
-        .unwrap();
+        .expect("get_text_analyses");
         out
     };
     assert!(
@@ -46,7 +46,7 @@ pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
         "m1",
         &[("e1", "{\"a\":1}".into()), ("e2", "{\"b\":2}".into())],
     )
-    .unwrap();
+    .expect("put_text_analyses");
     assert_eq!(
         get(&s, "m1", &["e2", "e3", "e1"]),
         vec![
@@ -60,7 +60,7 @@ pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
         "another model's entry is a miss"
     );
     s.put_text_analyses("m2", &[("e1", "{\"c\":3}".into())])
-        .unwrap();
+        .expect("put_text_analyses");
     assert_eq!(
         get(&s, "m2", &["e1"]),
         vec![("e1".to_string(), "{\"c\":3}".to_string())],
