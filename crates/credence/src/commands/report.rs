@@ -692,8 +692,14 @@ fn print_columns(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone
         }
         writeln!(out, "  {zh}")?;
     }
-    // Aspects read in text: mentions (negative share).
+    // Aspects read in text: mentions (negative share), a block of its own.
     let width = width.max(14);
+    if !results[0].rows[0].1.aspects.is_empty() {
+        writeln!(
+            out,
+            "\naspects in text: mentions (negative share) · 文本方面：提及数（负面占比）"
+        )?;
+    }
     for k in results[0].rows[0].1.aspects.keys() {
         write!(out, "{:<31}", format!("text: {k}"))?;
         for r in results {
