@@ -907,6 +907,27 @@ mod tests {
         });
     }
 
+    /// Cached analyses quote the customer: erasure drops those of their events.
+    #[test]
+    fn erasure_drops_cached_text_analyses() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        let line = |id: &str, c: &str| {
+            NewEvent::parse(format!(
+                r#"{{"id":"{id}","type":"review","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"{c}","rating":2,"text":"太慢了"}}"#
+            ))
+            .unwrap()
+        };
+        s.insert_batch(&[line("e1", "c1"), line("e2", "c2")])
+            .unwrap();
+        s.put_text_analyses("m1", &[("e1", "{}".into()), ("e2", "{}".into())])
+            .unwrap();
+        crate::LedgerStore::erase_customer(&mut s, "c1", None).unwrap();
+        let mut hits = Vec::new();
+        s.get_text_analyses("m1", &["e1", "e2"], &mut |id, _| hits.push(id.to_string()))
+            .unwrap();
+        assert_eq!(hits, vec!["e2".to_string()]);
+    }
+
     #[test]
     fn the_log_conforms_as_a_tree_store() {
         credence_ledger::testing::check_tree_store(|| {
