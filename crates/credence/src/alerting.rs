@@ -63,8 +63,12 @@ impl Streams {
     }
 }
 
-/// Builds the streams from one merchant's events (any order) as known at `at`.
-pub fn build_streams(events: &[&Event], at: Timestamp) -> Streams {
+/// What the text of one review or complaint said, per aspect: `(aspect, positive)`.
+pub type TextAspects<'a> = (&'a Event, Vec<(String, bool)>);
+
+/// Builds the streams from one merchant's events (any order) as known at `at`, with
+/// the negative-aspect streams from the text of its reviews and complaints.
+pub fn build_streams(events: &[&Event], texts: &[TextAspects<'_>], at: Timestamp) -> Streams {
     let mut s = Streams {
         builder: SeriesBuilder::new(),
         evidence: HashMap::new(),
@@ -192,6 +196,34 @@ pub fn build_streams(events: &[&Event], at: Timestamp) -> Streams {
             .push(id.to_string());
         s.first = Some(s.first.map_or(d, |f| f.min(d)));
     }
+    // Text: per aspect, reviews and complaints negative about it, out of the texts of
+    // the day (every aspect stream gets the day's exposure; a text counts once per aspect).
+    let mut text_days: BTreeMap<Date, f64> = BTreeMap::new();
+    for (e, _) in texts.iter().filter(|(e, _)| e.at <= at) {
+        *text_days.entry(date(e.at)).or_default() += 1.0;
+    }
+    for (&d, &n) in &text_days {
+        for aspect in TEXT_ASPECTS {
+            let stream = format!("{}{aspect}", streams::TEXT_NEGATIVE_PREFIX);
+            s.builder.add(&stream, d, 0, n);
+        }
+    }
+    for (e, aspects) in texts.iter().filter(|(e, _)| e.at <= at) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (aspect, positive) in aspects {
+            let aspect = aspect.as_str();
+            if !positive && TEXT_ASPECTS.contains(&aspect) && !seen.contains(&aspect) {
+                seen.push(aspect);
+                let stream = format!("{}{aspect}", streams::TEXT_NEGATIVE_PREFIX);
+                let d = date(e.at);
+                s.builder.add(&stream, d, 1, 0.0);
+                s.evidence
+                    .entry((stream, d))
+                    .or_default()
+                    .push(e.id.clone());
+            }
+        }
+    }
     s
 }
 
@@ -199,8 +231,21 @@ pub fn build_streams(events: &[&Event], at: Timestamp) -> Streams {
 /// merchant has [`STREAMS_PER_MERCHANT`] streams to share the false-alarm budget.
 const COMPLAINT_STREAMS: [&str; 4] = ["quality", "delivery", "service", "other"];
 
-/// Streams per merchant: five promise/review streams and four complaint streams.
-pub const STREAMS_PER_MERCHANT: u32 = 9;
+/// Aspects watched in text: those whose burst means a crisis the business can act on.
+/// (`assurance`, `tangibles` and `privacy` are rare in reviews; privacy complaints
+/// already have their category.)
+const TEXT_ASPECTS: [&str; 6] = [
+    "delivery",
+    "product_quality",
+    "responsiveness",
+    "empathy",
+    "reliability",
+    "price_value",
+];
+
+/// Streams per merchant: five promise/review streams, four complaint streams and six
+/// negative-text streams.
+pub const STREAMS_PER_MERCHANT: u32 = 15;
 
 fn complaint_stream(c: credence_events::ComplaintCategory) -> String {
     use credence_events::ComplaintCategory as C;
@@ -236,10 +281,11 @@ fn keep_earliest<'a>(
 pub fn crisis_alerts(
     merchant: &str,
     events: &[&Event],
+    texts: &[TextAspects<'_>],
     at: Timestamp,
     cal: &Calibration,
 ) -> Vec<Alert> {
-    let streams = build_streams(events, at);
+    let streams = build_streams(events, texts, at);
     let Some(first) = streams.first else {
         return Vec::new();
     };
@@ -394,4 +440,116 @@ fn fit_bgnbd(per_customer: &HashMap<&str, Vec<&Event>>, at: Timestamp) -> Option
         return None;
     }
     bgnbd::fit(&data).ok().map(|f| f.params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(line: &str) -> Event {
+        credence_events::parse_event(line).unwrap()
+    }
+
+    /// (stream, day) → (count, exposure) of the built series, for non-empty cells.
+    fn cells(s: &Streams, from: &str, through: &str) -> BTreeMap<(String, String), (u64, f64)> {
+        let series = s
+            .builder
+            .build(from.parse().unwrap(), through.parse().unwrap());
+        let mut out = BTreeMap::new();
+        for x in series {
+            for d in x.days.iter().filter(|d| d.count > 0 || d.exposure > 0.0) {
+                out.insert(
+                    (x.stream.clone(), d.date.to_string()),
+                    (d.count, d.exposure),
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn promises_count_on_their_deadline_day_and_text_on_its_day() {
+        let events = [
+            // Promised for the 3rd, never delivered: overdue on the 3rd.
+            ev(
+                r#"{"id":"o1","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c1","order":"a","promised_by":"2026-03-03T10:00:00Z"}"#,
+            ),
+            // Promised for the 3rd, delivered on the 4th: overdue on the 3rd, late on the 4th.
+            ev(
+                r#"{"id":"o2","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c2","order":"b","promised_by":"2026-03-03T12:00:00Z"}"#,
+            ),
+            ev(
+                r#"{"id":"d2","type":"delivery","at":"2026-03-04T09:00:00Z","merchant":"m","customer":"c2","order":"b"}"#,
+            ),
+            // Promised for the 3rd, delivered in time: exposure only.
+            ev(
+                r#"{"id":"o3","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c3","order":"c","promised_by":"2026-03-03T12:00:00Z"}"#,
+            ),
+            ev(
+                r#"{"id":"d3","type":"delivery","at":"2026-03-02T09:00:00Z","merchant":"m","customer":"c3","order":"c"}"#,
+            ),
+            ev(
+                r#"{"id":"r1","type":"review","at":"2026-03-04T20:00:00Z","merchant":"m","customer":"c2","rating":2,"text":"晚到了"}"#,
+            ),
+        ];
+        let refs: Vec<&Event> = events.iter().collect();
+        let texts = vec![(
+            &events[5],
+            vec![
+                ("delivery".to_string(), false),
+                ("delivery".to_string(), false),
+            ],
+        )];
+        let s = build_streams(&refs, &texts, "2026-03-05T00:00:00Z".parse().unwrap());
+        let c = cells(&s, "2026-03-01", "2026-03-04");
+        let get = |stream: &str, day: &str| c.get(&(stream.to_string(), day.to_string())).copied();
+        assert_eq!(get("delivery_overdue", "2026-03-03"), Some((2, 3.0)));
+        assert_eq!(get("delivery_late", "2026-03-04"), Some((1, 1.0)));
+        assert_eq!(get("delivery_late", "2026-03-02"), Some((0, 1.0)));
+        assert_eq!(get("reviews_negative", "2026-03-04"), Some((1, 1.0)));
+        // One text, negative about delivery twice: counted once.
+        assert_eq!(get("text_negative:delivery", "2026-03-04"), Some((1, 1.0)));
+        assert_eq!(
+            get("text_negative:product_quality", "2026-03-04"),
+            Some((0, 1.0))
+        );
+        assert_eq!(
+            s.evidence
+                .get(&(
+                    "delivery_overdue".to_string(),
+                    "2026-03-03".parse().unwrap()
+                ))
+                .map(Vec::len),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn arrival_order_does_not_change_the_streams() {
+        let lines = [
+            r#"{"id":"d","type":"delivery","at":"2026-03-04T09:00:00Z","merchant":"m","customer":"c","order":"b"}"#,
+            r#"{"id":"o","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c","order":"b","promised_by":"2026-03-03T12:00:00Z"}"#,
+            r#"{"id":"k","type":"complaint","at":"2026-03-04T10:00:00Z","merchant":"m","customer":"c","category":"delivery"}"#,
+        ];
+        let events: Vec<Event> = lines.iter().map(|l| ev(l)).collect();
+        let forward: Vec<&Event> = events.iter().collect();
+        let backward: Vec<&Event> = events.iter().rev().collect();
+        let at = "2026-03-06T00:00:00Z".parse().unwrap();
+        let a = cells(
+            &build_streams(&forward, &[], at),
+            "2026-03-01",
+            "2026-03-05",
+        );
+        let b = cells(
+            &build_streams(&backward, &[], at),
+            "2026-03-01",
+            "2026-03-05",
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            a.get(&("complaints:delivery".to_string(), "2026-03-04".to_string()))
+                .map(|x| x.0),
+            Some(1)
+        );
+    }
 }

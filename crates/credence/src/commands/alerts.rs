@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use credence::alerting::{RiskWindow, calibration, crisis_alerts, risk_alerts};
-use credence_events::Event;
+use credence::alerting::{RiskWindow, TextAspects, calibration, crisis_alerts, risk_alerts};
+use credence_events::{Event, EventBody};
 use credence_store::{AlertStatusStore, EventStore, Filter};
 use credence_watch::{Alert, Status};
 
+use crate::commands::textev::Deferred;
 use crate::commands::trust::{EvalArgs, load_engine};
 use crate::{Global, open_store};
 
@@ -95,7 +96,33 @@ fn compute(
             Ok(())
         })?;
         let refs: Vec<&Event> = events.iter().collect();
-        all.extend(crisis_alerts(&merchant, &refs, at, &cal));
+        // The text signals of reviews and complaints (cached by `load_engine` above).
+        let mut deferred = Deferred::new(!eval.no_text);
+        for e in events.iter().filter(|e| {
+            matches!(
+                e.body,
+                EventBody::Review { .. } | EventBody::Complaint { .. }
+            )
+        }) {
+            let _ = deferred.offer(e.clone());
+        }
+        let (texts, _) = deferred.resolve(store, false)?;
+        let by_id: std::collections::HashMap<&str, &Event> =
+            events.iter().map(|e| (e.id.as_str(), e)).collect();
+        let aspects: Vec<TextAspects<'_>> = texts
+            .iter()
+            .filter_map(|(e, signal)| {
+                let e = *by_id.get(e.id.as_str())?;
+                let list = signal
+                    .as_ref()?
+                    .aspects
+                    .iter()
+                    .map(|a| (a.aspect.clone(), a.positive))
+                    .collect();
+                Some((e, list))
+            })
+            .collect();
+        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, &cal));
         let window = RiskWindow {
             points: weeks.max(1),
             step_days: 7,
