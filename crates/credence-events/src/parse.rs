@@ -256,9 +256,15 @@ wire_name!(
 impl<'a> Fields<'a> {
     /// The value of a field; an explicit `null` counts as absent.
     fn get(&self, name: &str) -> Option<Value> {
-        let raw = self.0.get(name)?;
+        let raw = self.0.get(name)?.get();
+        // Most fields are plain strings: take them as they are, without a parser.
+        if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'))
+            && !inner.contains('\\')
+        {
+            return Some(Value::String(inner.to_string()));
+        }
         // Already checked as JSON by the outer parse.
-        serde_json::from_str::<Value>(raw.get())
+        serde_json::from_str::<Value>(raw)
             .ok()
             .filter(|v| !v.is_null())
     }
