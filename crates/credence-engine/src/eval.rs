@@ -675,21 +675,36 @@ impl Ctx<'_> {
             t,
             |_, _| {},
             |s| {
-                let (d, r, sn) = self.w.get(s.code, s.param);
-                if r + sn <= 0.0 {
-                    return;
+                if let Some(impact) = self.impact(o, &s, t, wp, &w, wsum) {
+                    found.push((impact, s));
                 }
-                let x = self.decay(t, s.at);
-                let (rr, ss) = (
-                    (o.fold.r[d] - r * x).max(0.0),
-                    (o.fold.s[d] - sn * x).max(0.0),
-                );
-                let p_without = (rr + o.a[d] * wp) / (rr + ss + wp);
-                let impact = w[d] * (o.p[d] - p_without) / wsum * 100.0;
-                found.push((impact, s));
             },
         );
         self.top_reasons(found, t, rel)
+    }
+
+    /// An item's impact: T minus T without the item, in points (`None` for an item
+    /// with no weight). `prior` is the prior weight of the opinion (W or W0).
+    fn impact(
+        &self,
+        o: &Opinion,
+        s: &Seen,
+        t: i64,
+        prior: f64,
+        w: &[f64; 4],
+        wsum: f64,
+    ) -> Option<f64> {
+        let (d, r, sn) = self.w.get(s.code, s.param);
+        if r + sn <= 0.0 {
+            return None;
+        }
+        let x = self.decay(t, s.at);
+        let (rr, ss) = (
+            (o.fold.r[d] - r * x).max(0.0),
+            (o.fold.s[d] - sn * x).max(0.0),
+        );
+        let p_without = (rr + o.a[d] * prior) / (rr + ss + prior);
+        Some(w[d] * (o.p[d] - p_without) / wsum * 100.0)
     }
 
     fn top_reasons(&self, mut found: Vec<(f64, Seen)>, t: i64, rel: u32) -> Vec<Reason> {
@@ -749,18 +764,9 @@ impl Ctx<'_> {
         let w0 = self.rules.reputation_prior_weight;
         let mut found: Vec<(f64, Seen)> = Vec::new();
         self.visit_all(at, |s| {
-            let (d, r, sn) = self.w.get(s.code, s.param);
-            if r + sn <= 0.0 {
-                return;
+            if let Some(impact) = self.impact(o, &s, at, w0, &w, wsum) {
+                found.push((impact, s));
             }
-            let x = self.decay(at, s.at);
-            let (rr, ss) = (
-                (o.fold.r[d] - r * x).max(0.0),
-                (o.fold.s[d] - sn * x).max(0.0),
-            );
-            let p_without = (rr + o.a[d] * w0) / (rr + ss + w0);
-            let impact = w[d] * (o.p[d] - p_without) / wsum * 100.0;
-            found.push((impact, s));
         });
         self.top_reasons(found, at, NO)
     }
