@@ -681,34 +681,20 @@ pub struct Monitor {
     pub alarms: Vec<Alarm>,
 }
 
-/// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
+const EPOCH: Date = jiff::civil::date(1970, 1, 1);
+
+/// Days since 1970-01-01 of a civil date.
 pub(crate) fn day_number(d: Date) -> i64 {
-    let (y, m, dd) = (
-        i64::from(d.year()),
-        i64::from(d.month()),
-        i64::from(d.day()),
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + dd - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    // Date differences are in days by default.
+    EPOCH.until(d).map_or(0, |span| i64::from(span.get_days()))
 }
 
-/// The civil date of a day number (Hinnant's `civil_from_days`).
+/// The civil date of a day number.
 pub(crate) fn date_from_number(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Date::new(y as i16, m as i8, d as i8).unwrap_or(Date::MAX)
+    jiff::Span::new()
+        .try_days(z)
+        .and_then(|span| EPOCH.checked_add(span))
+        .unwrap_or(Date::MAX)
 }
 
 /// Watch one stream: the daily statistic and its alarms. Pure and deterministic.
