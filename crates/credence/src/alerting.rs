@@ -366,7 +366,10 @@ pub fn risk_alerts(
                 oldest_unresolved_ticket_days: oldest,
                 events_30d: mine.iter().filter(recent).count() as u32,
                 expected_events_30d: (older > 0).then(|| older as f64 / 6.0),
-                p_alive: params.as_ref().map(|p| p.p_alive(&summary(mine, t))),
+                p_alive: params
+                    .as_ref()
+                    .zip(summary(mine, t))
+                    .map(|(p, c)| p.p_alive(&c)),
             };
             let risk = credence_watch::risk::risk_score(&inputs);
             if let Some(alert) = customer_risk_alert(merchant, customer, t, &risk) {
@@ -406,26 +409,16 @@ fn open_tickets(events: &[&Event], t: Timestamp) -> (u32, f64) {
     (open.len() as u32, oldest)
 }
 
-/// A customer's purchase summary for BG/NBD, in days: repeat orders, first-to-last
-/// order, first order to `t`.
-fn summary(events: &[&Event], t: Timestamp) -> bgnbd::Customer {
-    let orders: Vec<i64> = events
+/// A customer's purchase summary for BG/NBD from their orders up to `t`, in days
+/// (orders on the same day count once, as in the paper); `None` without orders.
+fn summary(events: &[&Event], t: Timestamp) -> Option<bgnbd::Customer> {
+    let days = |at: Timestamp| at.as_microsecond() as f64 / DAY_US as f64;
+    let orders: Vec<f64> = events
         .iter()
         .filter(|e| e.at <= t && matches!(e.body, EventBody::Order { .. }))
-        .map(|e| e.at.as_microsecond())
+        .map(|e| days(e.at))
         .collect();
-    let (Some(&first), Some(&last)) = (orders.iter().min(), orders.iter().max()) else {
-        return bgnbd::Customer {
-            frequency: 0,
-            recency: 0.0,
-            age: 0.0,
-        };
-    };
-    bgnbd::Customer {
-        frequency: orders.len().saturating_sub(1) as u32,
-        recency: (last - first) as f64 / DAY_US as f64,
-        age: (t.as_microsecond() - first) as f64 / DAY_US as f64,
-    }
+    bgnbd::Customer::from_purchases(&orders, days(t), 1.0)
 }
 
 /// BG/NBD fitted to the merchant's customers with at least one order, at `at`; `None`
@@ -433,7 +426,7 @@ fn summary(events: &[&Event], t: Timestamp) -> bgnbd::Customer {
 fn fit_bgnbd(per_customer: &HashMap<&str, Vec<&Event>>, at: Timestamp) -> Option<bgnbd::Params> {
     let data: Vec<bgnbd::Customer> = per_customer
         .values()
-        .map(|evs| summary(evs, at))
+        .filter_map(|evs| summary(evs, at))
         .filter(|c| c.age > 0.0)
         .collect();
     if data.len() < 30 {
