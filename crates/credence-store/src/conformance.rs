@@ -27,6 +27,77 @@ pub fn run_all<S: EventStore>(fresh: &mut dyn FnMut() -> S) {
     counts_merchants_and_relationships(&mut fresh());
 }
 
+/// Checks a [`crate::KeyStore`] and a [`crate::AlertStatusStore`]: keys are found by
+/// hash, listed oldest first, revoked once; alert statuses are set and replaced.
+pub fn run_keys_and_alert_statuses<S: crate::KeyStore + crate::AlertStatusStore>(
+    fresh: &mut dyn FnMut() -> S,
+) {
+    use crate::ApiKeyRecord;
+    let t = |s: &str| s.parse::<jiff::Timestamp>().expect("time");
+    let mut s = fresh();
+    assert!(s.api_keys().expect("api_keys").is_empty());
+    let a = ApiKeyRecord {
+        id: "key_a".into(),
+        hash: "aa".repeat(32),
+        scopes: vec!["ingest".into(), "read".into()],
+        merchant: Some("m-tea".into()),
+        created_at: t("2026-01-01T00:00:00Z"),
+        revoked_at: None,
+    };
+    let b = ApiKeyRecord {
+        id: "key_b".into(),
+        hash: "bb".repeat(32),
+        scopes: vec!["admin".into()],
+        merchant: None,
+        created_at: t("2026-01-02T00:00:00Z"),
+        revoked_at: None,
+    };
+    s.add_api_key(&b).expect("add_api_key");
+    s.add_api_key(&a).expect("add_api_key");
+    assert_eq!(s.api_keys().expect("api_keys"), vec![a.clone(), b.clone()]);
+    assert_eq!(
+        s.api_key_by_hash(&a.hash).expect("by hash"),
+        Some(a.clone())
+    );
+    assert_eq!(s.api_key_by_hash(&"cc".repeat(32)).expect("by hash"), None);
+    let dup = ApiKeyRecord {
+        id: "key_c".into(),
+        ..a.clone()
+    };
+    assert!(s.add_api_key(&dup).is_err(), "a hash is stored once");
+
+    assert!(
+        s.revoke_api_key("key_a", t("2026-02-01T00:00:00Z"))
+            .expect("revoke")
+    );
+    assert!(
+        s.revoke_api_key("key_a", t("2026-03-01T00:00:00Z"))
+            .expect("revoke")
+    );
+    assert!(
+        !s.revoke_api_key("key_x", t("2026-03-01T00:00:00Z"))
+            .expect("revoke")
+    );
+    let revoked = s.api_key_by_hash(&a.hash).expect("by hash").expect("kept");
+    assert_eq!(
+        revoked.revoked_at,
+        Some(t("2026-02-01T00:00:00Z")),
+        "the first revocation stands"
+    );
+
+    assert!(s.alert_statuses().expect("statuses").is_empty());
+    s.set_alert_status("al1", "acked", t("2026-01-01T00:00:00Z"))
+        .expect("set");
+    s.set_alert_status("al1", "resolved", t("2026-01-02T00:00:00Z"))
+        .expect("set");
+    s.set_alert_status("al2", "acked", t("2026-01-02T00:00:00Z"))
+        .expect("set");
+    let st = s.alert_statuses().expect("statuses");
+    assert_eq!(st.len(), 2);
+    assert_eq!(st["al1"], "resolved");
+    assert_eq!(st["al2"], "acked");
+}
+
 /// Checks a [`crate::TextCache`]: misses, hits, model mismatch, replacement.
 pub fn run_text_cache<S: crate::TextCache>(fresh: &mut dyn FnMut() -> S) {
     let s = fresh();

@@ -24,6 +24,12 @@ pub mod conformance;
 pub use ledger::{AuditReport, Erasure, LedgerRecord, LedgerStore, Problem, audit};
 pub use sqlite::SqliteStore;
 
+/// Everything a credence store does, as one trait object: the CLI and the server hold a
+/// `Box<dyn Store>` and do not care which backend is behind it.
+pub trait Store: LedgerStore + TextCache + AlertStatusStore + KeyStore + Send {}
+
+impl<T: LedgerStore + TextCache + AlertStatusStore + KeyStore + Send> Store for T {}
+
 use credence_events::Event;
 
 /// Errors of a store backend.
@@ -52,6 +58,9 @@ pub enum StoreError {
     /// The transparency log's tree failed (a stored hash is missing, a batch does not fit).
     #[error("transparency log: {0}")]
     Tree(#[from] credence_ledger::LedgerError),
+    /// Another backend failed (PostgreSQL: connection lost, a query refused).
+    #[error("{0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
     /// The database was written by a newer credence.
     #[error(
         "the store has schema version {found}; this credence understands up to {supported}: upgrade credence"
@@ -205,6 +214,38 @@ pub trait TextCache {
     /// the same event. A cache write: it takes `&self`, like a read, so that an
     /// evaluation holding the store shared can fill it.
     fn put_text_analyses(&self, model: &str, entries: &[(&str, String)]) -> Result<(), StoreError>;
+}
+
+/// An API key as stored: never the key itself, only the SHA-256 of its secret part (the
+/// key is random, so a fast hash is enough; see the server's `auth` module).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiKeyRecord {
+    /// Public identifier (`key_…`), shown in lists and used to revoke.
+    pub id: String,
+    /// Lower-case hex SHA-256 of the key's secret.
+    #[serde(skip)]
+    pub hash: String,
+    /// `ingest`, `read` and/or `admin`, sorted.
+    pub scopes: Vec<String>,
+    /// The one merchant the key may see; `None` = every merchant.
+    pub merchant: Option<String>,
+    /// When it was created.
+    pub created_at: jiff::Timestamp,
+    /// When it was revoked; a revoked key authenticates nothing.
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+/// Storage of API keys (hashed).
+pub trait KeyStore {
+    /// Stores a new key. Its `id` and `hash` must be new.
+    fn add_api_key(&mut self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// Every key, revoked ones included, oldest first.
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// The key whose secret hashes to `hash`, revoked or not.
+    fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Revokes a key; `false` if there is no key with this id. Revoking twice keeps the
+    /// first time.
+    fn revoke_api_key(&mut self, id: &str, at: jiff::Timestamp) -> Result<bool, StoreError>;
 }
 
 /// Decides whether `new` is the same event as the `existing` line with the same id.

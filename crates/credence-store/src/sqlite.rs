@@ -40,7 +40,7 @@ use crate::{
 use credence_events::{Event, EventBody, Subject};
 
 /// Newest schema this build writes; see [`MIGRATIONS`].
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Schema migrations, applied in order; entry `i` takes the store to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -94,6 +94,16 @@ const MIGRATIONS: &[&str] = &[
         status TEXT NOT NULL,       -- acked | resolved (open is the absence of a row)
         at     INTEGER NOT NULL     -- when a person set it, epoch microseconds
     ) WITHOUT ROWID;
+",
+    "
+    CREATE TABLE api_keys (
+        id         TEXT PRIMARY KEY,     -- public identifier
+        hash       TEXT NOT NULL UNIQUE, -- hex SHA-256 of the secret; the key is never stored
+        scopes     TEXT NOT NULL,        -- space-separated, sorted
+        merchant   TEXT,                 -- NULL = every merchant
+        created_at INTEGER NOT NULL,     -- epoch microseconds
+        revoked_at INTEGER
+    );
 ",
 ];
 // No secondary index on purpose: an index on (merchant, at) made ingest 2.5 times
@@ -883,6 +893,75 @@ impl crate::AlertStatusStore for SqliteStore {
     }
 }
 
+impl crate::KeyStore for SqliteStore {
+    fn add_api_key(&mut self, key: &crate::ApiKeyRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO api_keys (id, hash, scopes, merchant, created_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                key.id,
+                key.hash,
+                key.scopes.join(" "),
+                key.merchant,
+                key.created_at.as_microsecond(),
+                key.revoked_at.map(|t| t.as_microsecond()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn api_keys(&self) -> Result<Vec<crate::ApiKeyRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, hash, scopes, merchant, created_at, revoked_at FROM api_keys
+             ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], api_key_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    fn api_key_by_hash(&self, hash: &str) -> Result<Option<crate::ApiKeyRecord>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, hash, scopes, merchant, created_at, revoked_at FROM api_keys
+                 WHERE hash = ?1",
+            )?
+            .query_row([hash], api_key_row)
+            .optional()?
+            .transpose()
+    }
+
+    fn revoke_api_key(&mut self, id: &str, at: jiff::Timestamp) -> Result<bool, StoreError> {
+        let known = self.conn.execute(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+            params![id, at.as_microsecond()],
+        )?;
+        Ok(known > 0)
+    }
+}
+
+fn api_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<crate::ApiKeyRecord, StoreError>> {
+    let id: String = r.get(0)?;
+    let scopes: String = r.get(2)?;
+    let micros = |v: i64| {
+        jiff::Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt {
+            id: id.clone(),
+            reason: format!("API key time: {e}"),
+        })
+    };
+    let created_at = micros(r.get(4)?);
+    let revoked_at = r.get::<_, Option<i64>>(5)?.map(micros).transpose();
+    Ok((|| {
+        Ok(crate::ApiKeyRecord {
+            hash: r.get(1).map_err(StoreError::from)?,
+            scopes: scopes.split_whitespace().map(str::to_string).collect(),
+            merchant: r.get(3).map_err(StoreError::from)?,
+            created_at: created_at?,
+            revoked_at: revoked_at?,
+            id: id.clone(),
+        })
+    })())
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
@@ -898,6 +977,13 @@ mod tests {
     #[test]
     fn passes_the_conformance_suite() {
         crate::conformance::run_all(&mut || SqliteStore::in_memory().expect("in-memory store"));
+    }
+
+    #[test]
+    fn passes_the_keys_and_alert_status_conformance_suite() {
+        crate::conformance::run_keys_and_alert_statuses(&mut || {
+            SqliteStore::in_memory().expect("in-memory store")
+        });
     }
 
     #[test]

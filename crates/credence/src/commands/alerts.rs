@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use credence::alerting::{RiskWindow, TextAspects, calibration, crisis_alerts, risk_alerts};
 use credence_events::{Event, EventBody};
-use credence_store::{AlertStatusStore, EventStore, Filter};
+use credence_store::Filter;
 use credence_watch::{Alert, Status};
 
 use crate::commands::textev::Deferred;
@@ -58,7 +58,7 @@ enum StatusArg {
 /// The open alerts of one merchant (or all), as `credence alerts --status open` lists
 /// them over the last four weeks: for the HTML report.
 pub fn open_alerts(
-    store: &credence_store::SqliteStore,
+    store: &dyn credence_store::Store,
     merchant: Option<&str>,
 ) -> Result<Vec<Alert>> {
     let mut all = compute(store, merchant, 4, &EvalArgs::default())?;
@@ -68,7 +68,7 @@ pub fn open_alerts(
 
 /// Computes every alert of the chosen merchants with the stored statuses applied.
 fn compute(
-    store: &credence_store::SqliteStore,
+    store: &dyn credence_store::Store,
     merchant: Option<&str>,
     weeks: u32,
     eval: &EvalArgs,
@@ -142,13 +142,14 @@ fn compute(
 
 /// Runs `credence alerts`.
 pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
-    let mut store = open_store(g)?;
+    let mut boxed = open_store(g)?;
+    let store = &mut *boxed;
     if let Some(action) = &args.action {
         let (id, status) = match action {
             Action::Ack { id } => (id, "acked"),
             Action::Resolve { id } => (id, "resolved"),
         };
-        let known = compute(&store, args.merchant.as_deref(), args.weeks, &args.eval)?;
+        let known = compute(&*store, args.merchant.as_deref(), args.weeks, &args.eval)?;
         if !known.iter().any(|a| &a.id == id) {
             bail!("no alert `{id}` (run `credence alerts` to list them)");
         }
@@ -161,7 +162,7 @@ pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut alerts = compute(&store, args.merchant.as_deref(), args.weeks, &args.eval)?;
+    let mut alerts = compute(&*store, args.merchant.as_deref(), args.weeks, &args.eval)?;
     if let Some(s) = args.status {
         let want = match s {
             StatusArg::Open => Status::Open,

@@ -8,14 +8,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use credence::ingest::{IngestOptions, Source, ingest};
 
-use credence_store::EventStore;
-
-use crate::commands::ingest::{default_quarantine, print_summary};
+use crate::commands::ingest::{QUARANTINE_SUFFIX, print_summary};
 use crate::commands::trust::{EvalArgs, load_engine};
-use crate::open_store_at;
-use credence_store::SqliteStore;
-
-use crate::Global;
+use crate::{DbLocation, Global, open_store_at};
+use credence_store::Store;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -40,11 +36,9 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         Some(db) => db.clone(),
         None => {
             // A fresh store each time, so the demo always shows the same thing.
-            let db = args.dir.join("credence.db");
-            for suffix in ["", "-wal", "-shm", ".quarantine.jsonl"] {
-                let mut p = db.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
+            let db = DbLocation::Sqlite(args.dir.join("credence.db"));
+            for suffix in ["", "-wal", "-shm", QUARANTINE_SUFFIX] {
+                let _ = std::fs::remove_file(db.sidecar(suffix));
             }
             db
         }
@@ -61,36 +55,30 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
     }
     let mut store = open_store_at(&db)?;
     let options = IngestOptions {
-        quarantine: default_quarantine(&db),
+        quarantine: db.sidecar(QUARANTINE_SUFFIX),
         batch_size: 10_000,
         progress,
         show_rejections: if g.quiet { 0 } else { 10 },
     };
-    let summary = ingest(&mut store, &[Source::File(events_path.clone())], &options)?;
+    let summary = ingest(&mut *store, &[Source::File(events_path.clone())], &options)?;
     print_summary(g, &summary)?;
     if !g.json {
         let stats = store.stats()?;
         println!();
         println!(
             "store {}: {} events, {} merchants, {} relationships",
-            db.display(),
-            stats.events,
-            stats.merchants,
-            stats.relationships
+            db, stats.events, stats.merchants, stats.relationships
         );
-        show_engine_view(&store, &config)?;
+        show_engine_view(&*store, &config)?;
         println!();
         println!("Look closer:");
-        println!("  credence --db {} merchant m-tea", db.display());
+        println!("  credence --db {} merchant m-tea", db);
         println!(
             "  credence --db {} trust -m m-tea -c {}",
-            db.display(),
+            db,
             credence_demo::ids::TEA_CRISIS_1
         );
-        println!(
-            "  credence --db {} trust -m m-tea --stage at-risk",
-            db.display()
-        );
+        println!("  credence --db {} trust -m m-tea --stage at-risk", db);
         println!("Scenarios and the customer ids to look at: docs/demo.md");
     }
     Ok(ExitCode::SUCCESS)
@@ -133,7 +121,7 @@ fn write_demo_events(
 
 /// What the engine says about the demo: each merchant's reputation and stages, the
 /// crisis merchant's trust month by month, and the scripted scenario customers.
-fn show_engine_view(store: &SqliteStore, config: &credence_demo::DemoConfig) -> Result<()> {
+fn show_engine_view(store: &dyn Store, config: &credence_demo::DemoConfig) -> Result<()> {
     let no_eval = EvalArgs::default();
     println!();
     println!("What credence sees, at each merchant's latest event:");

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use credence_store::LedgerStore;
 
 use crate::{Global, open_store};
 
@@ -26,7 +25,8 @@ pub struct EraseArgs {
 }
 
 pub fn run(g: &Global, args: &EraseArgs) -> Result<ExitCode> {
-    let mut store = open_store(g)?;
+    let mut boxed = open_store(g)?;
+    let store = &mut *boxed;
     let erasure = store.erase_customer(&args.customer, args.merchant.as_deref())?;
     if erasure.merchants.is_empty() {
         bail!(

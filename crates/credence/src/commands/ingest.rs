@@ -27,7 +27,8 @@ pub struct IngestArgs {
 }
 
 pub fn run(g: &Global, args: &IngestArgs) -> Result<ExitCode> {
-    let mut store = open_store(g)?;
+    let mut boxed = open_store(g)?;
+    let store = &mut *boxed;
     let sources: Vec<Source> = args.files.iter().map(|f| Source::from_arg(f)).collect();
     for s in &sources {
         if let Source::File(p) = s {
@@ -38,12 +39,12 @@ pub fn run(g: &Global, args: &IngestArgs) -> Result<ExitCode> {
         quarantine: args
             .quarantine
             .clone()
-            .unwrap_or_else(|| default_quarantine(&g.db())),
+            .unwrap_or_else(|| g.db().sidecar(QUARANTINE_SUFFIX)),
         batch_size: args.batch_size.max(1),
         progress: !g.quiet && std::io::stderr().is_terminal(),
         show_rejections: if g.quiet { 0 } else { 10 },
     };
-    let summary = ingest(&mut store, &sources, &options)?;
+    let summary = ingest(&mut *store, &sources, &options)?;
     print_summary(g, &summary)?;
     Ok(if args.strict && summary.rejected > 0 {
         ExitCode::from(1)
@@ -78,8 +79,5 @@ pub fn print_summary(g: &Global, s: &Summary) -> Result<()> {
     Ok(())
 }
 
-pub fn default_quarantine(db: &std::path::Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".quarantine.jsonl");
-    PathBuf::from(name)
-}
+/// The quarantine file's name beside the store, unless `--quarantine` says otherwise.
+pub const QUARANTINE_SUFFIX: &str = ".quarantine.jsonl";

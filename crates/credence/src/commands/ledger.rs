@@ -17,7 +17,7 @@ use credence_ledger::{
     verify_consistency_between, verify_receipt,
 };
 use credence_store::ledger::event_leaf;
-use credence_store::{EventStore, LedgerStore, SqliteStore, audit};
+use credence_store::{Store, audit};
 
 use crate::{Global, open_store};
 
@@ -101,9 +101,10 @@ enum ReceiptFormat {
 pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
     match &args.command {
         LedgerCommand::Checkpoint => {
-            let mut store = open_store(g)?;
-            let key = signer(g, args, &mut store)?;
-            let signed = sign_new(&mut store, &key)?;
+            let mut boxed = open_store(g)?;
+            let store = &mut *boxed;
+            let key = signer(g, args, &mut *store)?;
+            let signed = sign_new(&mut *store, &key)?;
             let mut out = std::io::stdout().lock();
             if g.json {
                 let cp = signed.checkpoint();
@@ -120,8 +121,9 @@ pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::VerifierKey => {
-            let mut store = open_store(g)?;
-            let key = signer(g, args, &mut store)?;
+            let mut boxed = open_store(g)?;
+            let store = &mut *boxed;
+            let key = signer(g, args, &mut *store)?;
             writeln!(std::io::stdout().lock(), "{}", key.verifier_key())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -132,8 +134,9 @@ pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
         } => receipt(g, args, event, *opening, *format),
         LedgerCommand::Verify { receipt, key } => verify(g, receipt, key),
         LedgerCommand::Consistency { old, new } => {
-            let mut store = open_store(g)?;
-            let vkey = signer(g, args, &mut store)?.verifier_key();
+            let mut boxed = open_store(g)?;
+            let store = &mut *boxed;
+            let vkey = signer(g, args, &mut *store)?.verifier_key();
             let old = read_checkpoint(old, &vkey)?;
             let new = read_checkpoint(new, &vkey)?;
             ensure!(
@@ -142,7 +145,7 @@ pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
                 old.checkpoint().size(),
                 new.checkpoint().size()
             );
-            let proof = prove_consistency_between(&store, old.checkpoint(), new.checkpoint())
+            let proof = prove_consistency_between(&*store, old.checkpoint(), new.checkpoint())
                 .context("the store cannot prove these checkpoints consistent")?;
             writeln!(std::io::stdout().lock(), "{}", proof.to_json())?;
             Ok(ExitCode::SUCCESS)
@@ -220,18 +223,19 @@ fn receipt(
         !(with_opening && format == ReceiptFormat::TlogProof),
         "the tlog-proof format carries no opening: use --format json with --opening"
     );
-    let mut store = open_store(g)?;
+    let mut boxed = open_store(g)?;
+    let store = &mut *boxed;
     let Some(index) = store.ledger_index(event)? else {
         bail!(
             "event `{event}` is not in the log (only commitment, commitment_result and review events are logged)"
         );
     };
-    let key = signer(g, args, &mut store)?;
+    let key = signer(g, args, &mut *store)?;
     let vkey = key.verifier_key();
-    let latest = latest_checkpoint(&store, &vkey)?;
+    let latest = latest_checkpoint(&*store, &vkey)?;
     let signed = match latest {
         Some(cp) if cp.checkpoint().size() > index => cp,
-        _ => sign_new(&mut store, &key)?,
+        _ => sign_new(&mut *store, &key)?,
     };
     let leaf = store
         .ledger_leaf(index)?
@@ -260,7 +264,7 @@ fn receipt(
     } else {
         None
     };
-    let receipt = Receipt::build(&store, leaf, index, &signed, opening)
+    let receipt = Receipt::build(&*store, leaf, index, &signed, opening)
         .context("cannot build the receipt: run `credence ledger audit`")?;
     let mut out = std::io::stdout().lock();
     match format {
@@ -316,7 +320,8 @@ fn verify(g: &Global, path: &Path, key: &str) -> Result<ExitCode> {
 }
 
 fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCode> {
-    let mut store = open_store(g)?;
+    let mut boxed = open_store(g)?;
+    let store = &mut *boxed;
     let stored = store.checkpoints()?;
     let mut problems = Vec::new();
     let mut roots: Vec<(u64, Hash)> = Vec::new();
@@ -330,7 +335,7 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
                     "the store holds checkpoints but there is no key file {}: give the verifier key with --key",
                     path.display()
                 );
-                signer(g, args, &mut store)?.verifier_key()
+                signer(g, args, &mut *store)?.verifier_key()
             }
         };
         for (size, note) in &stored {
@@ -345,7 +350,7 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
             }
         }
     }
-    let mut report = audit(&store, &roots)?;
+    let mut report = audit(&*store, &roots)?;
     for p in problems {
         report.problems.push(credence_store::Problem {
             kind: "checkpoint",
@@ -392,7 +397,7 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
 
 /// Signs a checkpoint of the whole log after checking that the log still extends the
 /// latest stored checkpoint (never sign a rewritten history), and stores it.
-fn sign_new(store: &mut SqliteStore, key: &SigningKey) -> Result<SignedCheckpoint> {
+fn sign_new(store: &mut dyn Store, key: &SigningKey) -> Result<SignedCheckpoint> {
     let vkey = key.verifier_key();
     if let Some(latest) = latest_checkpoint(store, &vkey)? {
         let cp = latest.checkpoint();
@@ -411,7 +416,7 @@ fn sign_new(store: &mut SqliteStore, key: &SigningKey) -> Result<SignedCheckpoin
     Ok(signed)
 }
 
-fn latest_checkpoint(store: &SqliteStore, vkey: &VerifierKey) -> Result<Option<SignedCheckpoint>> {
+fn latest_checkpoint(store: &dyn Store, vkey: &VerifierKey) -> Result<Option<SignedCheckpoint>> {
     let Some((size, note)) = store.checkpoints()?.pop() else {
         return Ok(None);
     };
@@ -422,14 +427,14 @@ fn latest_checkpoint(store: &SqliteStore, vkey: &VerifierKey) -> Result<Option<S
 
 /// The log's signing key: loaded from the key file, or generated (0600) on first use.
 /// Fixes the origin in the store.
-fn signer(g: &Global, args: &LedgerArgs, store: &mut SqliteStore) -> Result<SigningKey> {
+fn signer(g: &Global, args: &LedgerArgs, store: &mut dyn Store) -> Result<SigningKey> {
     let origin = match (store.ledger_origin()?, &args.origin) {
         (Some(s), Some(o)) if s != *o => bail!(
             "this log's origin is `{s}`, fixed at first use; it cannot become `{o}` (drop --origin)"
         ),
         (Some(s), _) => s,
         (None, Some(o)) => o.clone(),
-        (None, None) => default_origin(&g.db()),
+        (None, None) => default_origin(&g.db().stem()),
     };
     Checkpoint::new(&origin, 0, Hash::EMPTY_ROOT)
         .with_context(|| format!("`{origin}` cannot be a log origin"))?;
@@ -494,19 +499,13 @@ fn write_secret_file(path: &Path, content: &str) -> std::io::Result<()> {
 }
 
 fn key_path(g: &Global, args: &LedgerArgs) -> PathBuf {
-    args.key_file.clone().unwrap_or_else(|| {
-        let mut name = g.db().into_os_string();
-        name.push(".ledger.key");
-        PathBuf::from(name)
-    })
+    args.key_file
+        .clone()
+        .unwrap_or_else(|| g.db().sidecar(".ledger.key"))
 }
 
 /// `credence.local/<db file stem>`, with characters a key name cannot hold replaced by `-`.
-fn default_origin(db: &Path) -> String {
-    let stem = db
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+fn default_origin(stem: &str) -> String {
     let stem: String = stem
         .chars()
         .map(|c| {

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use credence_engine::{Engine, StageCounts};
-use credence_store::{EventStore, Filter};
+use credence_store::Filter;
 use serde::Serialize;
 
 use crate::commands::textev::{Deferred, TextStats};
@@ -53,7 +53,8 @@ struct RebuildSummary {
 
 /// Runs `credence rebuild`.
 pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
-    let store = open_store(g)?;
+    let boxed = open_store(g)?;
+    let store = &*boxed;
     let total = store.stats()?.events;
     let bar = if !g.quiet && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total);
@@ -86,7 +87,7 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let (texts, text) = deferred.resolve(&store, !g.quiet && std::io::stderr().is_terminal())?;
+    let (texts, text) = deferred.resolve(store, !g.quiet && std::io::stderr().is_terminal())?;
     for (ev, signal) in &texts {
         engine.add_with_text(ev, signal.as_ref());
     }

@@ -14,7 +14,7 @@ use credence_indicators::{
     RecoveryOptions, RecoverySummary, evaluate_trust, indicators, parse_bound, recovery_episodes,
     summarize, trust_fields, trust_time,
 };
-use credence_store::{EventStore, Filter};
+use credence_store::Filter;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -155,7 +155,8 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
 
     // One scan: every merchant's facts (the Bayesian rating prior needs all reviews),
     // the engine only for the merchants reported.
-    let store = open_store(g)?;
+    let boxed = open_store(g)?;
+    let store = &*boxed;
     let mut builder = DatasetBuilder::new();
     let mut engine = Engine::new(rules(&args.config)?)?;
     let mut deferred = Deferred::new(!args.no_text);
@@ -173,7 +174,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     })?;
     // Text evidence and the `aspects` indicators (analysed once, cached in the store).
     let (texts, _) = deferred.resolve(
-        &store,
+        store,
         !g.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     )?;
     for (ev, signal) in &texts {
@@ -308,7 +309,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     if let Some(path) = &args.html {
         // The open alerts, as `credence alerts --status open --json` gives them.
         let alerts: Vec<Value> =
-            crate::commands::alerts::open_alerts(&store, args.merchant.as_deref())?
+            crate::commands::alerts::open_alerts(store, args.merchant.as_deref())?
                 .iter()
                 .map(serde_json::to_value)
                 .collect::<Result<_, _>>()?;

@@ -4,12 +4,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use credence_store::EventStore;
 
 use crate::{Global, open_store};
 
 pub fn run(g: &Global) -> Result<ExitCode> {
-    let store = open_store(g)?;
+    let boxed = open_store(g)?;
+    let store = &*boxed;
     let stats = store.stats()?;
     let dangling = store.dangling_references()?;
     let mut out = std::io::stdout().lock();
@@ -24,7 +24,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         writeln!(out, "{doc}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(out, "store          {}", g.db().display())?;
+    writeln!(out, "store          {}", g.db())?;
     writeln!(out, "events         {}", stats.events)?;
     writeln!(out, "merchants      {}", stats.merchants)?;
     writeln!(out, "relationships  {}", stats.relationships)?;

@@ -186,8 +186,9 @@ fn eval_time(engine: &Engine, merchant: &str, eval: &EvalArgs) -> Result<Timesta
 
 /// Runs `credence trust`.
 pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
-    let store = open_store(g)?;
-    let engine = load_engine(&store, &args.merchant, &args.eval)?;
+    let boxed = open_store(g)?;
+    let store = &*boxed;
+    let engine = load_engine(store, &args.merchant, &args.eval)?;
     let at = eval_time(&engine, &args.merchant, &args.eval)?;
     let mut out = std::io::stdout().lock();
 
@@ -267,8 +268,9 @@ pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
 
 /// Runs `credence merchant`.
 pub fn run_merchant(g: &Global, args: &MerchantArgs) -> Result<ExitCode> {
-    let store = open_store(g)?;
-    let engine = load_engine(&store, &args.merchant, &args.eval)?;
+    let boxed = open_store(g)?;
+    let store = &*boxed;
+    let engine = load_engine(store, &args.merchant, &args.eval)?;
     let at = eval_time(&engine, &args.merchant, &args.eval)?;
     let report = engine
         .merchant(&args.merchant, at)
