@@ -25,6 +25,66 @@ pub fn run_all<S: EventStore>(fresh: &mut dyn FnMut() -> S) {
     arrival_order_does_not_change_what_is_stored(fresh);
     references_dangle_until_their_target_arrives(&mut fresh());
     counts_merchants_and_relationships(&mut fresh());
+    scan_since_follows_acceptance_order(&mut fresh());
+}
+
+fn scan_since_follows_acceptance_order<S: EventStore>(s: &mut S) {
+    let since = |s: &S, after: i64| {
+        let mut out = Vec::new();
+        s.scan_since(after, &mut |e| {
+            out.push((e.seq, e.event.id));
+            Ok(())
+        })
+        .expect("scan_since");
+        out
+    };
+    assert!(since(s, 0).is_empty());
+    s.insert_batch(&[
+        ev(
+            "late",
+            "review",
+            "2026-03-01T00:00:00Z",
+            "m",
+            "c",
+            r#","rating":4"#,
+        ),
+        ev(
+            "early",
+            "review",
+            "2026-01-01T00:00:00Z",
+            "m",
+            "c",
+            r#","rating":5"#,
+        ),
+    ])
+    .expect("insert");
+    let first = since(s, 0);
+    let got: Vec<&str> = first.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(got, ["late", "early"], "acceptance order, not time order");
+    assert!(first[0].0 < first[1].0);
+    let last = first[1].0;
+    s.insert_batch(&[
+        ev(
+            "early",
+            "review",
+            "2026-01-01T00:00:00Z",
+            "m",
+            "c",
+            r#","rating":5"#,
+        ),
+        ev(
+            "next",
+            "review",
+            "2026-02-01T00:00:00Z",
+            "m",
+            "c",
+            r#","rating":3"#,
+        ),
+    ])
+    .expect("insert");
+    let after: Vec<String> = since(s, last).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(after, ["next"], "a duplicate is not accepted again");
+    assert!(since(s, i64::MAX).is_empty());
 }
 
 /// Checks a [`crate::KeyStore`] and a [`crate::AlertStatusStore`]: keys are found by

@@ -166,6 +166,15 @@ pub trait EventStore {
         visit: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
+    /// Calls `visit` for every event accepted after `after_seq` (see
+    /// [`StoredEvent::seq`]), in acceptance order: how a long-running reader (the server)
+    /// picks up what other processes stored. Sequence numbers grow in commit order.
+    fn scan_since(
+        &self,
+        after_seq: i64,
+        visit: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
     /// One event by id.
     fn get(&self, id: &str) -> Result<Option<StoredEvent>, StoreError>;
 

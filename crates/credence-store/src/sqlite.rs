@@ -483,6 +483,22 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
+    fn scan_since(
+        &self,
+        after_seq: i64,
+        visit: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, id, raw FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([after_seq])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(1)?;
+            visit(parse_stored(row.get(0)?, &id, row.get(2)?)?)?;
+        }
+        Ok(())
+    }
+
     fn get(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
         let row: Option<(i64, String)> = self
             .conn
