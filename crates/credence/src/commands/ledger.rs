@@ -19,7 +19,7 @@ use credence_ledger::{
 use credence_store::ledger::event_leaf;
 use credence_store::{Store, audit};
 
-use crate::{Global, open_store};
+use crate::{DbLocation, Global, open_store};
 
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
@@ -329,7 +329,10 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
         let vkey = match key {
             Some(k) => verifier_key_arg(k)?,
             None => {
-                let path = key_path(g, args);
+                let path = args
+                    .key_file
+                    .clone()
+                    .unwrap_or_else(|| g.db().sidecar(".ledger.key"));
                 ensure!(
                     path.exists(),
                     "the store holds checkpoints but there is no key file {}: give the verifier key with --key",
@@ -397,7 +400,7 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
 
 /// Signs a checkpoint of the whole log after checking that the log still extends the
 /// latest stored checkpoint (never sign a rewritten history), and stores it.
-fn sign_new(store: &mut dyn Store, key: &SigningKey) -> Result<SignedCheckpoint> {
+pub fn sign_new(store: &mut dyn Store, key: &SigningKey) -> Result<SignedCheckpoint> {
     let vkey = key.verifier_key();
     if let Some(latest) = latest_checkpoint(store, &vkey)? {
         let cp = latest.checkpoint();
@@ -416,7 +419,11 @@ fn sign_new(store: &mut dyn Store, key: &SigningKey) -> Result<SignedCheckpoint>
     Ok(signed)
 }
 
-fn latest_checkpoint(store: &dyn Store, vkey: &VerifierKey) -> Result<Option<SignedCheckpoint>> {
+/// The newest stored checkpoint, verified with `vkey` (`None` before the first).
+pub fn latest_checkpoint(
+    store: &dyn Store,
+    vkey: &VerifierKey,
+) -> Result<Option<SignedCheckpoint>> {
     let Some((size, note)) = store.checkpoints()?.pop() else {
         return Ok(None);
     };
@@ -425,20 +432,38 @@ fn latest_checkpoint(store: &dyn Store, vkey: &VerifierKey) -> Result<Option<Sig
         .with_context(|| format!("the stored checkpoint at size {size} does not verify"))
 }
 
-/// The log's signing key: loaded from the key file, or generated (0600) on first use.
-/// Fixes the origin in the store.
+/// The log's signing key for `credence ledger`: see [`signer_for`].
 fn signer(g: &Global, args: &LedgerArgs, store: &mut dyn Store) -> Result<SigningKey> {
-    let origin = match (store.ledger_origin()?, &args.origin) {
-        (Some(s), Some(o)) if s != *o => bail!(
+    signer_for(
+        &g.db(),
+        args.origin.as_deref(),
+        args.key_file.as_deref(),
+        g.quiet,
+        store,
+    )
+}
+
+/// The log's signing key: loaded from the key file (`key_file`, or `<store>.ledger.key`
+/// beside the store), or generated (0600) on first use. Fixes the origin in the store.
+/// The key never goes into the database, whatever the backend.
+pub fn signer_for(
+    db: &DbLocation,
+    origin: Option<&str>,
+    key_file: Option<&Path>,
+    quiet: bool,
+    store: &mut dyn Store,
+) -> Result<SigningKey> {
+    let origin = match (store.ledger_origin()?, origin) {
+        (Some(s), Some(o)) if s != o => bail!(
             "this log's origin is `{s}`, fixed at first use; it cannot become `{o}` (drop --origin)"
         ),
         (Some(s), _) => s,
-        (None, Some(o)) => o.clone(),
-        (None, None) => default_origin(&g.db().stem()),
+        (None, Some(o)) => o.to_string(),
+        (None, None) => default_origin(&db.stem()),
     };
     Checkpoint::new(&origin, 0, Hash::EMPTY_ROOT)
         .with_context(|| format!("`{origin}` cannot be a log origin"))?;
-    let path = key_path(g, args);
+    let path = key_file.map_or_else(|| db.sidecar(".ledger.key"), Path::to_path_buf);
     let key = if path.exists() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the key file {}", path.display()))?;
@@ -462,7 +487,7 @@ fn signer(g: &Global, args: &LedgerArgs, store: &mut dyn Store) -> Result<Signin
         let key = SigningKey::generate(&origin, &mut rand::rng())?;
         write_secret_file(&path, &key.to_secret_string())
             .with_context(|| format!("cannot create the key file {}", path.display()))?;
-        if !g.quiet {
+        if !quiet {
             eprintln!(
                 "created the signing key {} for the log `{origin}` (keep it secret; back it up)",
                 path.display()
@@ -496,12 +521,6 @@ fn write_secret_file(path: &Path, content: &str) -> std::io::Result<()> {
     f.write_all(content.as_bytes())?;
     f.write_all(b"\n")?;
     f.sync_all()
-}
-
-fn key_path(g: &Global, args: &LedgerArgs) -> PathBuf {
-    args.key_file
-        .clone()
-        .unwrap_or_else(|| g.db().sidecar(".ledger.key"))
 }
 
 /// `credence.local/<db file stem>`, with characters a key name cannot hold replaced by `-`.
