@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
+mod serve;
 use credence_store::{SqliteStore, Store};
 
 /// credence — how much your customers trust you, on which dimension, and why.
@@ -143,6 +144,25 @@ enum Command {
     ///   credence alerts ack 3f9c0e12ab45cd67
     #[command(verbatim_doc_comment)]
     Alerts(commands::alerts::AlertsArgs),
+    /// Serve the HTTP API (JSON, the same shapes as --json) until SIGINT or SIGTERM.
+    ///
+    /// Prints `listening on http://ADDR` once bound. Requests need an API key
+    /// (`credence keys create`) as `Authorization: Bearer crd_…`, except /healthz,
+    /// /metrics and /openapi.json. Endpoints, scopes and shapes: docs/server.md.
+    ///
+    /// Examples:
+    ///   credence serve --listen 127.0.0.1:8080
+    ///   credence --db credence-demo/credence.db serve --listen 0.0.0.0:8080
+    #[command(verbatim_doc_comment)]
+    Serve(commands::serve::ServeArgs),
+    /// API keys for `credence serve`: create (printed once), list, revoke.
+    ///
+    /// Examples:
+    ///   credence keys create --scope read --scope ingest --merchant m-tea
+    ///   credence keys list
+    ///   credence keys revoke key_3f9c0e12ab45
+    #[command(verbatim_doc_comment)]
+    Keys(commands::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -185,6 +205,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Text(args) => commands::text::run(g, args),
         Command::Eval(args) => commands::eval::run(g, args),
         Command::Alerts(args) => commands::alerts::run(g, args),
+        Command::Serve(args) => commands::serve::run(g, args),
+        Command::Keys(args) => commands::keys::run(g, args),
     }
 }
 

@@ -1,0 +1,97 @@
+//! `credence serve`: run the HTTP API over the store until SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::Global;
+use crate::serve::{AppState, ServeConfig};
+
+/// `credence serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed:
+    /// `listening on http://ADDR`).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: String,
+    /// Largest request body accepted, in bytes; a larger POST is answered 413.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    max_body: usize,
+    /// The ledger's signing key [default: <db>.ledger.key].
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
+    /// Evidence rules from a TOML file, as `credence trust --config`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Leave text evidence out, as `credence trust --no-text`.
+    #[arg(long)]
+    no_text: bool,
+}
+
+/// Runs `credence serve`.
+pub fn run(g: &Global, args: &ServeArgs) -> Result<ExitCode> {
+    init_tracing();
+    // Install the metrics recorder before anything records.
+    crate::serve::metrics_handle();
+    let config = ServeConfig {
+        db: g.db(),
+        key_file: args.key_file.clone(),
+        rules: args.config.clone(),
+        no_text: args.no_text,
+        max_body: args.max_body,
+    };
+    if !g.quiet {
+        eprintln!("loading {} …", config.db);
+    }
+    let state = AppState::open(config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        tracing::info!(%addr, "listening");
+        crate::serve::serve(listener, state, shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

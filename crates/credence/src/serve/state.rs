@@ -1,0 +1,204 @@
+//! [`AppState`]: what every handler shares — the configuration, the store connections
+//! (one *writer*, a small pool of *readers*), the live engines with their per-merchant
+//! *generation*, and the cache of API keys.
+//!
+//! Store calls are blocking (SQLite, the synchronous PostgreSQL client), so
+//! [`AppState::read`] and [`AppState::write`] run them on tokio's blocking pool. Reads
+//! and writes use different connections: a slow report on a reader never holds up an
+//! ingest on the writer (SQLite in WAL mode lets readers and the writer run together).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use credence_engine::{Engine, Rules};
+use credence_store::Store;
+use tokio::sync::Semaphore;
+
+use super::auth::Principal;
+use super::error::ApiError;
+use super::live::Live;
+use crate::DbLocation;
+use crate::commands::trust::EvalArgs;
+
+/// Reader connections kept open: two, so one slow read (a report) leaves one free.
+pub const READERS: usize = 2;
+
+/// How long a successful key lookup is trusted without asking the store again: a
+/// revoked key stops working within this time.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// The server's configuration (from `credence serve`'s flags).
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The store.
+    pub db: DbLocation,
+    /// The ledger's signing key file (`None`: `<db>.ledger.key`, as `credence ledger`).
+    pub key_file: Option<PathBuf>,
+    /// Evidence rules from a TOML file (`None`: the defaults), as `--config` of `trust`.
+    pub rules: Option<PathBuf>,
+    /// Leave text evidence out, as `--no-text` of `trust`.
+    pub no_text: bool,
+    /// Largest request body accepted, in bytes (`--max-body`); larger is a 413.
+    pub max_body: usize,
+}
+
+impl ServeConfig {
+    /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
+    /// evaluation time: pass it to `commands::trust::load_engine` and friends so the
+    /// server evaluates exactly as the CLI does.
+    pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
+        EvalArgs {
+            at,
+            config: self.rules.clone(),
+            no_text: self.no_text,
+        }
+    }
+}
+
+/// Shared state of the server; cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ServeConfig,
+    writer: Arc<Mutex<Box<dyn Store>>>,
+    readers: Arc<Vec<Mutex<Box<dyn Store>>>>,
+    reader_permits: Arc<Semaphore>,
+    live: Live,
+    /// hex SHA-256 of a key → (when looked up, who it is).
+    keys: Mutex<HashMap<String, (Instant, Principal)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl AppState {
+    /// Opens the store (one writer and [`READERS`] readers) and loads every merchant's
+    /// events into live engines (progress on stderr). Blocking: call it before serving.
+    pub fn open(config: ServeConfig) -> anyhow::Result<AppState> {
+        let rules: Rules = crate::commands::trust::rules(&config.rules)?;
+        Engine::new(rules.clone()).context("invalid rules")?;
+        let writer = crate::open_store_at(&config.db)?;
+        let readers = (0..READERS)
+            .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let live = Live::load(&*writer, rules, !config.no_text)?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                writer: Arc::new(Mutex::new(writer)),
+                readers: Arc::new(readers),
+                reader_permits: Arc::new(Semaphore::new(READERS)),
+                live,
+                keys: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServeConfig {
+        &self.inner.config
+    }
+
+    /// Runs `f` with a reader connection on the blocking pool (at most [`READERS`] at
+    /// once; others wait their turn). An error of `f` is a 500 (logged); return an
+    /// `ApiError` from the caller for anything the client should see.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = self
+            .inner
+            .reader_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let readers = self.inner.readers.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            // A permit guarantees a free connection; fall back to waiting on the first.
+            let guard = readers
+                .iter()
+                .find_map(|m| m.try_lock().ok())
+                .unwrap_or_else(|| lock(&readers[0]));
+            f(&**guard)
+        })
+        .await;
+        match joined {
+            Ok(result) => result.map_err(ApiError::Internal),
+            Err(e) => Err(ApiError::internal(anyhow::anyhow!(
+                "a store read failed: {e}"
+            ))),
+        }
+    }
+
+    /// Runs `f` with the one writer connection on the blocking pool (writes are
+    /// serialised). An error of `f` is a 500 (logged).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let writer = self.inner.writer.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = lock(&writer);
+            f(&mut **guard)
+        })
+        .await;
+        match joined {
+            Ok(result) => result.map_err(ApiError::Internal),
+            Err(e) => Err(ApiError::internal(anyhow::anyhow!(
+                "a store write failed: {e}"
+            ))),
+        }
+    }
+
+    /// A number that grows whenever `merchant`'s events change in the live engine (0
+    /// for a merchant without events): a cache key for anything computed from them.
+    pub fn generation(&self, merchant: &str) -> u64 {
+        self.inner.live.generation(merchant)
+    }
+
+    /// The live engines (one per merchant, kept current by the follower).
+    pub fn live(&self) -> &Live {
+        &self.inner.live
+    }
+
+    /// Applies the events stored since the last call (by this or any other process) to
+    /// the live engines, bumping the generation of each merchant they touch. Called by
+    /// the follower every second and by `POST /v1/events` after its commit.
+    pub async fn catch_up(&self) -> Result<(), ApiError> {
+        let live = self.inner.live.clone();
+        let _turn = live.follow_lock().await;
+        let after = live.last_seq();
+        let text = !self.inner.config.no_text;
+        let batch = self
+            .read(move |store| super::live::read_since(store, after, text))
+            .await?;
+        live.apply(batch);
+        Ok(())
+    }
+
+    /// The cached principal of a key hash, if looked up less than [`KEY_CACHE_TTL`] ago.
+    pub(crate) fn cached_key(&self, hash: &str) -> Option<Principal> {
+        let keys = lock(&self.inner.keys);
+        keys.get(hash)
+            .filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(_, p)| p.clone())
+    }
+
+    /// Remembers a successful key lookup.
+    pub(crate) fn cache_key(&self, hash: String, principal: Principal) {
+        let mut keys = lock(&self.inner.keys);
+        if keys.len() >= 10_000 {
+            keys.retain(|_, (at, _)| at.elapsed() < KEY_CACHE_TTL);
+        }
+        keys.insert(hash, (Instant::now(), principal));
+    }
+}
