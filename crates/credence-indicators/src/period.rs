@@ -13,6 +13,8 @@ pub enum Granularity {
     Month,
     /// Weeks starting on Monday 00:00 in the report's time zone.
     Week,
+    /// Calendar days (00:00 to 00:00) in the report's time zone.
+    Day,
 }
 
 /// One reporting period `[start, end)`.
@@ -69,7 +71,7 @@ pub struct PeriodSpec {
     /// End of the range (exclusive); default: the start of the day (in `tz`) after the
     /// last event.
     pub to: Option<Timestamp>,
-    /// Split into months or weeks; `None`: one period for the whole range.
+    /// Split into months, weeks or days; `None`: one period for the whole range.
     pub by: Option<Granularity>,
     /// The time zone of calendar boundaries.
     pub tz: TimeZone,
@@ -112,6 +114,7 @@ fn floor(g: Granularity, t: Timestamp, tz: &TimeZone) -> Date {
             let back = i64::from(d.weekday().to_monday_zero_offset());
             d.checked_sub(back.days()).unwrap_or(d)
         }
+        Granularity::Day => d,
     }
 }
 
@@ -119,6 +122,7 @@ fn step(g: Granularity, d: Date, n: i64) -> Result<Date, jiff::Error> {
     match g {
         Granularity::Month => d.checked_add(n.months()),
         Granularity::Week => d.checked_add((7 * n).days()),
+        Granularity::Day => d.checked_add(n.days()),
     }
 }
 
@@ -238,5 +242,25 @@ mod tests {
         assert_eq!(p[0].start, ts("2026-01-05T00:00:00Z"));
         assert_eq!(p[0].end, ts("2026-01-07T00:00:00Z"));
         assert_eq!(p[0].previous_start, ts("2026-01-03T00:00:00Z"));
+    }
+
+    #[test]
+    fn days_follow_the_zone_across_dst() {
+        // New York leaves DST on 2026-11-01: that day lasts 25 hours.
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let spec = PeriodSpec {
+            by: Some(Granularity::Day),
+            tz,
+            ..PeriodSpec::default()
+        };
+        let p = spec
+            .periods(ts("2026-10-31T16:00:00Z"), ts("2026-11-02T16:00:00Z"))
+            .unwrap();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].start, ts("2026-10-31T04:00:00Z"));
+        assert_eq!(p[0].previous_start, ts("2026-10-30T04:00:00Z"));
+        assert_eq!(p[1].start, ts("2026-11-01T04:00:00Z"));
+        assert_eq!(p[1].end, ts("2026-11-02T05:00:00Z"));
+        assert_eq!(p[2].end, ts("2026-11-03T05:00:00Z"));
     }
 }

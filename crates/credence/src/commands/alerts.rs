@@ -66,8 +66,23 @@ pub fn open_alerts(
     Ok(all)
 }
 
-/// Computes every alert of the chosen merchants with the stored statuses applied.
-fn compute(
+/// Computes every alert of the chosen merchants with the stored statuses applied,
+/// newest first: the list `credence alerts --json` prints (one alert a line).
+pub fn compute(
+    store: &dyn credence_store::Store,
+    merchant: Option<&str>,
+    weeks: u32,
+    eval: &EvalArgs,
+) -> Result<Vec<Alert>> {
+    let mut all = compute_unstated(store, merchant, weeks, eval)?;
+    apply_statuses(&mut all, &store.alert_statuses()?);
+    Ok(all)
+}
+
+/// Computes every alert of the chosen merchants, all `open`, newest first. A function of
+/// the events alone (and `weeks`, `eval`): a caller may keep the result until the
+/// merchant's events change and apply the statuses, which people change, each time.
+pub fn compute_unstated(
     store: &dyn credence_store::Store,
     merchant: Option<&str>,
     weeks: u32,
@@ -78,7 +93,6 @@ fn compute(
         None => store.merchants()?,
     };
     let cal = calibration().context("cannot calibrate the crisis detector")?;
-    let statuses = store.alert_statuses()?;
     let mut all = Vec::new();
     for merchant in merchants {
         let engine = load_engine(store, &merchant, eval)?;
@@ -129,15 +143,46 @@ fn compute(
         };
         all.extend(risk_alerts(&merchant, &refs, &engine, at, window));
     }
-    for a in &mut all {
-        a.status = match statuses.get(&a.id).map(String::as_str) {
-            Some("acked") => Status::Acked,
-            Some("resolved") => Status::Resolved,
-            _ => Status::Open,
-        };
-    }
     all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     Ok(all)
+}
+
+/// Sets each alert's status from the stored ones (id → `acked` | `resolved`; any other
+/// alert is `open`).
+pub fn apply_statuses(alerts: &mut [Alert], statuses: &std::collections::HashMap<String, String>) {
+    for a in alerts {
+        a.status = parse_status(statuses.get(&a.id).map(String::as_str));
+    }
+}
+
+fn parse_status(stored: Option<&str>) -> Status {
+    match stored {
+        Some("acked") => Status::Acked,
+        Some("resolved") => Status::Resolved,
+        _ => Status::Open,
+    }
+}
+
+/// The wire name of a status (`open`, `acked`, `resolved`), as stored and printed.
+pub fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Open => "open",
+        Status::Acked => "acked",
+        Status::Resolved => "resolved",
+    }
+}
+
+/// Records what a person decided about alert `id` at `at` (`credence alerts ack|resolve`).
+/// The caller checks that the alert exists (and who may change it); this only stores.
+pub fn set_status(
+    store: &mut dyn credence_store::Store,
+    id: &str,
+    status: Status,
+    at: jiff::Timestamp,
+) -> Result<()> {
+    store
+        .set_alert_status(id, status_name(status), at)
+        .with_context(|| format!("cannot record the status of alert `{id}`"))
 }
 
 /// Runs `credence alerts`.
@@ -146,14 +191,15 @@ pub fn run(g: &Global, args: &AlertsArgs) -> Result<ExitCode> {
     let store = &mut *boxed;
     if let Some(action) = &args.action {
         let (id, status) = match action {
-            Action::Ack { id } => (id, "acked"),
-            Action::Resolve { id } => (id, "resolved"),
+            Action::Ack { id } => (id, Status::Acked),
+            Action::Resolve { id } => (id, Status::Resolved),
         };
-        let known = compute(&*store, args.merchant.as_deref(), args.weeks, &args.eval)?;
+        let known = compute_unstated(&*store, args.merchant.as_deref(), args.weeks, &args.eval)?;
         if !known.iter().any(|a| &a.id == id) {
             bail!("no alert `{id}` (run `credence alerts` to list them)");
         }
-        store.set_alert_status(id, status, jiff::Timestamp::now())?;
+        set_status(store, id, status, jiff::Timestamp::now())?;
+        let status = status_name(status);
         if g.json {
             println!("{}", serde_json::json!({"id": id, "status": status}));
         } else {

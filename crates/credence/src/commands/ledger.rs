@@ -107,14 +107,7 @@ pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
             let signed = sign_new(&mut *store, &key)?;
             let mut out = std::io::stdout().lock();
             if g.json {
-                let cp = signed.checkpoint();
-                let doc = serde_json::json!({
-                    "origin": cp.origin(),
-                    "size": cp.size(),
-                    "root": cp.root().to_base64(),
-                    "checkpoint": signed.as_text(),
-                });
-                writeln!(out, "{doc}")?;
+                writeln!(out, "{}", checkpoint_json(&signed))?;
             } else {
                 write!(out, "{}", signed.as_text())?;
             }
@@ -139,14 +132,7 @@ pub fn run(g: &Global, args: &LedgerArgs) -> Result<ExitCode> {
             let vkey = signer(g, args, &mut *store)?.verifier_key();
             let old = read_checkpoint(old, &vkey)?;
             let new = read_checkpoint(new, &vkey)?;
-            ensure!(
-                old.checkpoint().size() <= new.checkpoint().size(),
-                "the old checkpoint (size {}) is larger than the new one (size {}): swap them",
-                old.checkpoint().size(),
-                new.checkpoint().size()
-            );
-            let proof = prove_consistency_between(&*store, old.checkpoint(), new.checkpoint())
-                .context("the store cannot prove these checkpoints consistent")?;
+            let proof = consistency_proof(&*store, old.checkpoint(), new.checkpoint())?;
             writeln!(std::io::stdout().lock(), "{}", proof.to_json())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -225,47 +211,11 @@ fn receipt(
     );
     let mut boxed = open_store(g)?;
     let store = &mut *boxed;
-    let Some(index) = store.ledger_index(event)? else {
-        bail!(
-            "event `{event}` is not in the log (only commitment, commitment_result and review events are logged)"
-        );
-    };
+    if store.ledger_index(event)?.is_none() {
+        return Err(NotLogged(event.to_string()).into());
+    }
     let key = signer(g, args, &mut *store)?;
-    let vkey = key.verifier_key();
-    let latest = latest_checkpoint(&*store, &vkey)?;
-    let signed = match latest {
-        Some(cp) if cp.checkpoint().size() > index => cp,
-        _ => sign_new(&mut *store, &key)?,
-    };
-    let leaf = store
-        .ledger_leaf(index)?
-        .ok_or_else(|| anyhow!("log entry {index} is missing: run `credence ledger audit`"))?;
-    let opening = if with_opening {
-        let stored = store
-            .get(event)?
-            .ok_or_else(|| anyhow!("event `{event}` is no longer in the store"))?;
-        let customer = stored
-            .event
-            .customer
-            .clone()
-            .ok_or_else(|| anyhow!("event `{event}` has no customer, so no opening"))?;
-        let secret = store
-            .customer_secret(&stored.event.merchant, &customer)?
-            .ok_or_else(|| {
-                anyhow!("the customer of `{event}` was erased: no opening exists any more")
-            })?;
-        let (expected, opening) = event_leaf(&stored.event, Some(&secret))?
-            .ok_or_else(|| anyhow!("event `{event}` is not of a logged type"))?;
-        ensure!(
-            expected.encode()? == leaf,
-            "event `{event}` differs from its log entry: run `credence ledger audit`"
-        );
-        opening
-    } else {
-        None
-    };
-    let receipt = Receipt::build(&*store, leaf, index, &signed, opening)
-        .context("cannot build the receipt: run `credence ledger audit`")?;
+    let receipt = receipt_of(store, &key, event, with_opening)?;
     let mut out = std::io::stdout().lock();
     match format {
         ReceiptFormat::Json => writeln!(out, "{}", receipt.to_json())?,
@@ -430,6 +380,101 @@ pub fn latest_checkpoint(
     SignedCheckpoint::parse_verify(&note, vkey)
         .map(Some)
         .with_context(|| format!("the stored checkpoint at size {size} does not verify"))
+}
+
+/// A checkpoint as `credence ledger checkpoint --json` prints it:
+/// `{"origin","size","root","checkpoint"}` (root in base64, checkpoint the signed note).
+pub fn checkpoint_json(signed: &SignedCheckpoint) -> serde_json::Value {
+    let cp = signed.checkpoint();
+    serde_json::json!({
+        "origin": cp.origin(),
+        "size": cp.size(),
+        "root": cp.root().to_base64(),
+        "checkpoint": signed.as_text(),
+    })
+}
+
+/// An event that is not in the log: unknown, or of a type that is not logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotLogged(pub String);
+
+impl std::fmt::Display for NotLogged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "event `{}` is not in the log (only commitment, commitment_result and review events are logged)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotLogged {}
+
+/// The receipt of `event` against the latest checkpoint, signing a new checkpoint first
+/// when the latest does not cover the event yet (so it writes to the store). With
+/// `with_opening`, the customer's copy (customer id, salt, text hash). An event that is
+/// not in the log is a [`NotLogged`] error.
+pub fn receipt_of(
+    store: &mut dyn Store,
+    key: &SigningKey,
+    event: &str,
+    with_opening: bool,
+) -> Result<Receipt> {
+    let Some(index) = store.ledger_index(event)? else {
+        return Err(NotLogged(event.to_string()).into());
+    };
+    let vkey = key.verifier_key();
+    let signed = match latest_checkpoint(&*store, &vkey)? {
+        Some(cp) if cp.checkpoint().size() > index => cp,
+        _ => sign_new(&mut *store, key)?,
+    };
+    let leaf = store
+        .ledger_leaf(index)?
+        .ok_or_else(|| anyhow!("log entry {index} is missing: run `credence ledger audit`"))?;
+    let opening = if with_opening {
+        let stored = store
+            .get(event)?
+            .ok_or_else(|| anyhow!("event `{event}` is no longer in the store"))?;
+        let customer = stored
+            .event
+            .customer
+            .clone()
+            .ok_or_else(|| anyhow!("event `{event}` has no customer, so no opening"))?;
+        let secret = store
+            .customer_secret(&stored.event.merchant, &customer)?
+            .ok_or_else(|| {
+                anyhow!("the customer of `{event}` was erased: no opening exists any more")
+            })?;
+        let (expected, opening) = event_leaf(&stored.event, Some(&secret))?
+            .ok_or_else(|| anyhow!("event `{event}` is not of a logged type"))?;
+        ensure!(
+            expected.encode()? == leaf,
+            "event `{event}` differs from its log entry: run `credence ledger audit`"
+        );
+        opening
+    } else {
+        None
+    };
+    Receipt::build(&*store, leaf, index, &signed, opening)
+        .context("cannot build the receipt: run `credence ledger audit`")
+}
+
+/// The proof that the log at `new` extends the log at `old` (as `credence ledger
+/// consistency` prints it), after checking that the store's roots at both sizes are the
+/// checkpoints' roots.
+pub fn consistency_proof(
+    store: &dyn Store,
+    old: &Checkpoint,
+    new: &Checkpoint,
+) -> Result<ConsistencyProof> {
+    ensure!(
+        old.size() <= new.size(),
+        "the old checkpoint (size {}) is larger than the new one (size {}): swap them",
+        old.size(),
+        new.size()
+    );
+    prove_consistency_between(store, old, new)
+        .context("the store cannot prove these checkpoints consistent")
 }
 
 /// The log's signing key for `credence ledger`: see [`signer_for`].

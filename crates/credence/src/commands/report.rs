@@ -4,17 +4,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use credence_engine::{Engine, Rules, StageCounts};
 use credence_indicators::{
-    Dataset, DatasetBuilder, Episode, Granularity, Indicators, Options, Period, PeriodSpec,
-    RecoveryOptions, RecoverySummary, evaluate_trust, indicators, parse_bound, recovery_episodes,
-    summarize, trust_fields, trust_time,
+    Dataset, DatasetBuilder, Episode, Granularity, Indicators, Options, Period, PeriodError,
+    PeriodSpec, RecoveryOptions, RecoverySummary, evaluate_trust, indicators, parse_bound,
+    recovery_episodes, summarize, trust_fields, trust_time,
 };
-use credence_store::Filter;
+use credence_store::{Filter, Store};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -44,7 +44,7 @@ pub struct ReportArgs {
     /// RFC 3339 time (exclusive). [default: the day of the last event, inclusive]
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
-    /// Split the range into calendar months or weeks (Monday to Sunday) in --tz.
+    /// Split the range into calendar months, weeks (Monday to Sunday) or days in --tz.
     #[arg(long, value_enum)]
     by: Option<ByArg>,
     /// The time zone of dates and period boundaries (IANA name, e.g. Asia/Shanghai).
@@ -77,6 +77,8 @@ pub enum ByArg {
     Month,
     /// Weeks starting on Monday.
     Week,
+    /// Calendar days.
+    Day,
 }
 
 impl From<ByArg> for Granularity {
@@ -84,21 +86,152 @@ impl From<ByArg> for Granularity {
         match b {
             ByArg::Month => Granularity::Month,
             ByArg::Week => Granularity::Week,
+            ByArg::Day => Granularity::Day,
         }
     }
 }
 
-/// One output row: a merchant, a period, its indicators and its recovery figures.
-#[derive(Debug, Serialize)]
-struct Row<'a> {
-    merchant: &'a str,
-    /// RFC 3339 with the offset of --tz at that instant (`Z` for UTC).
-    period_start: String,
-    period_end: String,
+/// One row of the report: a merchant, a period, its indicators and its recovery
+/// figures. Serialised, it is exactly one line of `credence report --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    /// The merchant.
+    pub merchant: String,
+    /// RFC 3339 with the offset of the report's time zone at that instant (`Z` for UTC).
+    pub period_start: String,
+    /// The end of the period (exclusive), in the same form.
+    pub period_end: String,
+    /// The indicators (docs/indicators.md), flattened into the row.
     #[serde(flatten)]
-    indicators: &'a Indicators,
-    recovery: &'a RecoverySummary,
+    pub indicators: Indicators,
+    /// Service recovery of the episodes that started in the period.
+    pub recovery: RecoverySummary,
 }
+
+/// What a report covers, parsed and validated: the same for `credence report` and the
+/// server's report endpoint.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    /// One merchant, or every merchant in the store.
+    pub merchant: Option<String>,
+    /// Start of the range (inclusive); `None`: the day of the first event.
+    pub from: Option<Timestamp>,
+    /// End of the range (exclusive); `None`: the day after the last event.
+    pub to: Option<Timestamp>,
+    /// Split into periods; `None`: one period for the whole range.
+    pub by: Option<Granularity>,
+    /// The time zone of dates and period boundaries.
+    pub tz: TimeZone,
+    /// Recovery: at most this many episodes per merchant get trust evaluations (0 = all).
+    pub recovery_sample: usize,
+    /// Whether text counts (trust evidence and the `aspects` indicators).
+    pub text: bool,
+    /// The engine's evidence rules.
+    pub rules: Rules,
+}
+
+/// A report parameter that does not parse: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name without dashes: `tz`, `from` or `to`.
+    pub param: &'static str,
+    /// What is wrong with it, naming the value.
+    pub message: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+impl ReportQuery {
+    /// Parses the range as `credence report` takes it: `from` / `to` are dates (in `tz`;
+    /// `to` inclusive) or RFC 3339 times, `tz` an IANA name. The other fields take the
+    /// command's defaults (a recovery sample of 100, text on, the default rules).
+    pub fn parse(
+        merchant: Option<String>,
+        from: Option<&str>,
+        to: Option<&str>,
+        by: Option<Granularity>,
+        tz: &str,
+    ) -> Result<ReportQuery, ParamError> {
+        let zone = TimeZone::get(tz).map_err(|_| ParamError {
+            param: "tz",
+            message: format!(
+                "`{tz}` is not a known IANA time zone (e.g. UTC, Asia/Shanghai, Europe/Paris)"
+            ),
+        })?;
+        let bound = |param: &'static str, s: Option<&str>, end: bool| {
+            s.map(|s| parse_bound(s, &zone, end))
+                .transpose()
+                .map_err(|e| ParamError {
+                    param,
+                    message: e.to_string(),
+                })
+        };
+        let from = bound("from", from, false)?;
+        let to = bound("to", to, true)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            return Err(ParamError {
+                param: "to",
+                message: format!("the range is empty: `to` ({t}) is not after `from` ({f})"),
+            });
+        }
+        Ok(ReportQuery {
+            merchant,
+            from,
+            to,
+            by,
+            tz: zone,
+            recovery_sample: 100,
+            text: true,
+            rules: Rules::default(),
+        })
+    }
+}
+
+/// Why a report could not be made from valid parameters.
+#[derive(Debug)]
+pub enum ReportError {
+    /// The merchant has no events in the store.
+    UnknownMerchant {
+        /// The merchant asked for.
+        merchant: String,
+        /// The merchants the store knows.
+        known: Vec<String>,
+    },
+    /// The store has no events at all.
+    EmptyStore,
+    /// The range holds no time (a bound given alone lies beyond the data).
+    EmptyRange(String),
+}
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportError::UnknownMerchant { merchant, known } => write!(
+                f,
+                "no events for merchant `{merchant}`; merchants in the store: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+            ReportError::EmptyStore => {
+                f.write_str("the store has no events: load some with `credence ingest FILE`")
+            }
+            ReportError::EmptyRange(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ReportError {}
 
 /// A piece of the report's work.
 enum Task {
@@ -121,6 +254,40 @@ struct MerchantResult {
     episodes: Vec<Episode>,
 }
 
+/// A computed report: the rows, and what the HTML page needs besides.
+pub struct Report {
+    data: Dataset,
+    engine: Engine,
+    results: Vec<MerchantResult>,
+    spec: PeriodSpec,
+    range: Period,
+    periods: usize,
+    /// Time spent reading the store (and the text cache).
+    pub loaded: Duration,
+    /// Time spent on the indicators and recovery after loading.
+    pub computed: Duration,
+}
+
+impl Report {
+    /// The rows, merchant by merchant and period by period: what `--json` prints, one
+    /// line each (with one merchant and no `by`, the one object).
+    pub fn rows(&self) -> Vec<ReportRow> {
+        let tz = &self.spec.tz;
+        self.results
+            .iter()
+            .flat_map(|r| {
+                r.rows.iter().map(|(p, ind, rec)| ReportRow {
+                    merchant: r.name.clone(),
+                    period_start: local(p.start, tz),
+                    period_end: local(p.end, tz),
+                    indicators: ind.clone(),
+                    recovery: rec.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// The indicator options that follow the engine's rules: what a negative review is and
 /// how long a reply may take (defaults: ≤ 2 stars, 48 h), so `--config` moves both.
 fn options(rules: &Rules) -> Options {
@@ -131,38 +298,20 @@ fn options(rules: &Rules) -> Options {
     }
 }
 
-/// Runs `credence report`.
-pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
+/// Computes the report of `query` from the store: one scan, then the indicators and
+/// recovery of every merchant and period spread over the cores. Blocking and CPU-bound
+/// (seconds on a large store). Errors that are the caller's are a [`ReportError`].
+/// `progress`: a progress bar on stderr while many new texts are analysed.
+pub fn compute(store: &dyn Store, query: &ReportQuery, progress: bool) -> Result<Report> {
     let t0 = Instant::now();
-    let tz = TimeZone::get(&args.tz).with_context(|| {
-        format!(
-            "--tz `{}` is not a known IANA time zone (e.g. UTC, Asia/Shanghai, Europe/Paris)",
-            args.tz
-        )
-    })?;
-    let from = args
-        .from
-        .as_deref()
-        .map(|s| parse_bound(s, &tz, false))
-        .transpose()
-        .context("--from")?;
-    let to = args
-        .to
-        .as_deref()
-        .map(|s| parse_bound(s, &tz, true))
-        .transpose()
-        .context("--to")?;
-
     // One scan: every merchant's facts (the Bayesian rating prior needs all reviews),
     // the engine only for the merchants reported.
-    let boxed = open_store(g)?;
-    let store = &*boxed;
     let mut builder = DatasetBuilder::new();
-    let mut engine = Engine::new(rules(&args.config)?)?;
-    let mut deferred = Deferred::new(!args.no_text);
+    let mut engine = Engine::new(query.rules.clone())?;
+    let mut deferred = Deferred::new(query.text);
     store.scan(&Filter::default(), &mut |stored| {
         builder.add(&stored.event);
-        if args
+        if query
             .merchant
             .as_deref()
             .is_none_or(|m| m == stored.event.merchant)
@@ -173,10 +322,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     // Text evidence and the `aspects` indicators (analysed once, cached in the store).
-    let (texts, _) = deferred.resolve(
-        store,
-        !g.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-    )?;
+    let (texts, _) = deferred.resolve(store, progress)?;
     for (ev, signal) in &texts {
         engine.add_with_text(ev, signal.as_ref());
         if let Some(s) = signal {
@@ -187,33 +333,35 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     let data = builder.build();
     let loaded = t0.elapsed();
 
-    let merchants: Vec<String> = match &args.merchant {
+    let merchants: Vec<String> = match &query.merchant {
         Some(m) => {
             if data.span(Some(m)).is_none() {
-                let known = data.merchants();
-                bail!(
-                    "no events for merchant `{m}`; merchants in the store: {}",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                );
+                return Err(ReportError::UnknownMerchant {
+                    merchant: m.clone(),
+                    known: data.merchants().into_iter().map(String::from).collect(),
+                }
+                .into());
             }
             vec![m.clone()]
         }
         None => data.merchants().into_iter().map(String::from).collect(),
     };
-    let Some((first, last)) = data.span(args.merchant.as_deref()) else {
-        bail!("the store has no events: load some with `credence ingest FILE`");
+    let Some((first, last)) = data.span(query.merchant.as_deref()) else {
+        return Err(ReportError::EmptyStore.into());
     };
     let spec = PeriodSpec {
-        from,
-        to,
-        by: args.by.map(Granularity::from),
-        tz: tz.clone(),
+        from: query.from,
+        to: query.to,
+        by: query.by,
+        tz: query.tz.clone(),
     };
-    let periods = spec.periods(first, last)?;
+    let periods = match spec.periods(first, last) {
+        Ok(p) => p,
+        Err(e @ PeriodError::EmptyRange { .. }) => {
+            return Err(ReportError::EmptyRange(e.to_string()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let range = Period {
         start: periods[0].start,
         end: periods[periods.len() - 1].end,
@@ -223,7 +371,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     let opts = options(engine.rules());
     let ropts = RecoveryOptions {
         negative_max_rating: opts.negative_max_rating,
-        max_evaluated: match args.recovery_sample {
+        max_evaluated: match query.recovery_sample {
             0 => usize::MAX,
             n => n,
         },
@@ -304,7 +452,42 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
             episodes,
         })
         .collect();
-    let computed = t0.elapsed();
+    let computed = t0.elapsed() - loaded;
+    Ok(Report {
+        data,
+        engine,
+        results,
+        spec,
+        range,
+        periods: periods.len(),
+        loaded,
+        computed,
+    })
+}
+
+/// Runs `credence report`.
+pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let mut query = ReportQuery::parse(
+        args.merchant.clone(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.by.map(Granularity::from),
+        &args.tz,
+    )
+    .map_err(|e| anyhow!("--{} {e}", e.param))?;
+    query.recovery_sample = args.recovery_sample;
+    query.text = !args.no_text;
+    query.rules = rules(&args.config)?;
+
+    let boxed = open_store(g)?;
+    let store = &*boxed;
+    let report = compute(
+        store,
+        &query,
+        !g.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    )?;
+    let tz = &query.tz;
 
     if let Some(path) = &args.html {
         // The open alerts, as `credence alerts --status open --json` gives them.
@@ -313,31 +496,22 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
                 .iter()
                 .map(serde_json::to_value)
                 .collect::<Result<_, _>>()?;
-        let page = html_page(&data, &engine, &results, &spec, &range, &args.tz, &alerts)?;
+        let page = html_page(&report, &args.tz, &alerts)?;
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
     }
 
     let mut out = std::io::stdout().lock();
     if g.json {
-        for r in &results {
-            for (p, ind, rec) in &r.rows {
-                let row = Row {
-                    merchant: &r.name,
-                    period_start: local(p.start, &tz),
-                    period_end: local(p.end, &tz),
-                    indicators: ind,
-                    recovery: rec,
-                };
-                // A serde_json I/O error converts back to the io::Error (broken pipe is not an error).
-                serde_json::to_writer(&mut out, &row).map_err(std::io::Error::from)?;
-                writeln!(out)?;
-            }
-        }
         // With --merchant and no --by there is one row: the one JSON object.
+        for row in report.rows() {
+            // A serde_json I/O error converts back to the io::Error (broken pipe is not an error).
+            serde_json::to_writer(&mut out, &row).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
     } else if args.csv {
-        write_csv(&mut out, &results, &tz)?;
+        write_csv(&mut out, &report.rows())?;
     } else {
-        print_table(&mut out, &results, args.by.is_some(), &tz)?;
+        print_table(&mut out, &report.results, args.by.is_some(), tz)?;
         if let Some(path) = &args.html {
             writeln!(out, "\nHTML report written to {}", path.display())?;
         }
@@ -345,10 +519,10 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     if !g.quiet && !g.json && !args.csv {
         eprintln!(
             "report: {} merchants × {} periods; loaded in {:.2} s, computed in {:.2} s, total {:.2} s",
-            results.len(),
-            periods.len(),
-            loaded.as_secs_f64(),
-            (computed - loaded).as_secs_f64(),
+            report.results.len(),
+            report.periods,
+            report.loaded.as_secs_f64(),
+            report.computed.as_secs_f64(),
             t0.elapsed().as_secs_f64()
         );
     }
@@ -356,7 +530,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
 }
 
 /// A row as flat JSON (nested objects joined with `_`; the per-kind maps left out).
-fn flat(row: &Row<'_>) -> Result<Vec<(String, Value)>> {
+fn flat(row: &ReportRow) -> Result<Vec<(String, Value)>> {
     fn walk(prefix: &str, v: Value, out: &mut Vec<(String, Value)>) {
         match v {
             Value::Object(m) => {
@@ -436,30 +610,22 @@ fn csv_io(e: csv::Error) -> std::io::Error {
     }
 }
 
-fn write_csv(out: &mut impl Write, results: &[MerchantResult], tz: &TimeZone) -> Result<()> {
+fn write_csv(out: &mut impl Write, rows: &[ReportRow]) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = false;
-    for r in results {
-        for (p, ind, rec) in &r.rows {
-            let cells = flat(&Row {
-                merchant: &r.name,
-                period_start: local(p.start, tz),
-                period_end: local(p.end, tz),
-                indicators: ind,
-                recovery: rec,
-            })?;
-            if !header {
-                w.write_record(cells.iter().map(|c| c.0.as_str()))
-                    .map_err(csv_io)?;
-                header = true;
-            }
-            w.write_record(cells.iter().map(|(_, v)| match v {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            }))
-            .map_err(csv_io)?;
+    for row in rows {
+        let cells = flat(row)?;
+        if !header {
+            w.write_record(cells.iter().map(|c| c.0.as_str()))
+                .map_err(csv_io)?;
+            header = true;
         }
+        w.write_record(cells.iter().map(|(_, v)| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }))
+        .map_err(csv_io)?;
     }
     w.flush()?;
     Ok(())
@@ -828,15 +994,15 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn html_page(
-    data: &Dataset,
-    engine: &Engine,
-    results: &[MerchantResult],
-    spec: &PeriodSpec,
-    range: &Period,
-    tz_name: &str,
-    alerts: &[Value],
-) -> Result<String> {
+fn html_page(report: &Report, tz_name: &str, alerts: &[Value]) -> Result<String> {
+    let Report {
+        data,
+        engine,
+        results,
+        spec,
+        range,
+        ..
+    } = report;
     // The trend series: the report's own periods with --by, else months over the range.
     let series_periods: Vec<Period> = if spec.by.is_some() {
         results
@@ -919,7 +1085,7 @@ fn html_page(
     let payload = json!({
         "range": {"start": local(range.start, &spec.tz), "end": local(range.end, &spec.tz), "tz": tz_name},
         "merchants": results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-        "series": {"x": x, "labels": labels, "complete": complete, "granularity": if spec.by == Some(Granularity::Week) { "week" } else { "month" }},
+        "series": {"x": x, "labels": labels, "complete": complete, "granularity": match spec.by { Some(Granularity::Week) => "week", Some(Granularity::Day) => "day", _ => "month" }},
         "trends": trends,
         "trend_titles": TRENDS.iter().map(|(k, t)| json!([k, t])).collect::<Vec<_>>(),
         "distribution": {"bins": ["0–10","10–20","20–30","30–40","40–50","50–60","60–70","70–80","80–90","90–100"], "by_merchant": distribution},

@@ -168,6 +168,51 @@ fn weeks_in_a_time_zone_between_from_and_to() {
 }
 
 #[test]
+fn days_split_the_range_and_an_empty_range_is_refused() {
+    let ws = loaded();
+    let args = [
+        "report",
+        "-m",
+        "m-tea",
+        "--by",
+        "day",
+        "--from",
+        "2026-03-01",
+    ];
+    let out = ws.run(&[&args[..], &["--to", "2026-03-03", "--json"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let starts: Vec<&str> = rows
+        .iter()
+        .map(|r| r["period_start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-03-01T00:00:00Z",
+            "2026-03-02T00:00:00Z",
+            "2026-03-03T00:00:00Z"
+        ]
+    );
+    // o1 on 03-01, delivered on time on 03-02; nothing on 03-03.
+    assert_eq!(rows[0]["orders"], 1);
+    assert_eq!(rows[1]["on_time_rate"], 1.0);
+    assert_eq!(rows[2]["orders"], 0);
+    // --to before --from: bad usage naming --to.
+    let out = ws.run(&[&args[..], &["--to", "2026-02-01"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
+}
+
+#[test]
 fn csv_has_the_same_rows() {
     let ws = loaded();
     let out = ws.run(&["report", "--by", "month", "--csv"]);
