@@ -105,7 +105,8 @@ pub enum SortArg {
     Customer,
 }
 
-fn parse_eval_time(s: &str) -> Result<Timestamp, String> {
+/// Parses an evaluation time: RFC 3339, or a date (the end of that day in UTC).
+pub fn parse_eval_time(s: &str) -> Result<Timestamp, String> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
     }

@@ -30,9 +30,6 @@ pub enum ApiError {
     /// 415: a content type the endpoint does not read.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 503: the server cannot do it now (the store is unreachable).
-    #[error("{0}")]
-    Unavailable(String),
     /// 500: a bug or a failing store; logged in full, answered opaquely.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -49,8 +46,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`,
-    /// `not_found`, `payload_too_large`, `unsupported_media_type`, `unavailable`,
-    /// `internal`.
+    /// `not_found`, `payload_too_large`, `unsupported_media_type`, `internal`.
     pub code: &'static str,
     /// The HTTP status.
     pub status: u16,
@@ -93,7 +89,6 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,7 +102,6 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -212,6 +212,7 @@ impl Live {
     }
 
     /// The merchant's generation (0: no events).
+    #[allow(dead_code)] // through AppState::generation
     pub fn generation(&self, merchant: &str) -> u64 {
         self.merchant(merchant)
             .map_or(0, |m| m.generation.load(Ordering::Acquire))
@@ -239,6 +240,7 @@ pub struct Snapshot {
     /// The generation it was computed at.
     pub generation: u64,
     /// The evaluation time.
+    #[allow(dead_code)] // for the dashboard
     pub at: Timestamp,
     /// The rows.
     pub rows: Vec<Row>,
@@ -273,6 +275,7 @@ impl LiveMerchant {
     }
 
     /// Runs `f` on the engine under its read lock (keep it short: ingest waits for it).
+    #[allow(dead_code)] // for the insights routes
     pub fn with_engine<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
         f(&read(&self.engine))
     }

@@ -23,6 +23,7 @@
 //! `{"items":[…],"next":CURSOR|null}`. See `docs/server.md`.
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod insights;
@@ -35,7 +36,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -46,7 +47,6 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use error::ApiError;
 pub use state::{AppState, ServeConfig};
 
 /// The OpenAPI document's header; the paths come from the modules' `routes()`.
@@ -56,9 +56,31 @@ pub use state::{AppState, ServeConfig};
         title = "credence",
         description = "The customer trust engine's HTTP API (docs/server.md). Authenticate with `Authorization: Bearer crd_…` (`credence keys create`)."
     ),
-    components(schemas(error::ErrorBody))
+    components(schemas(error::ErrorBody)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the `/v1` routes name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "an API key from `credence keys create` (or the `credence_key` cookie set by POST /login)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The whole application: the API, the OpenAPI document, health, metrics, login.
 pub fn app(state: AppState) -> axum::Router {
@@ -81,9 +103,13 @@ pub fn app(state: AppState) -> axum::Router {
         }),
     );
     // ── Dashboard: merge `dashboard::router()` (an `axum::Router<AppState>`) here. ──
-    let router = router;
+    let router = router.merge(dashboard::router());
     // ── end of the dashboard's spot ──
-    router.layer(middleware::from_fn(observe)).with_state(state)
+    let max_body = state.config().max_body;
+    router
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(observe))
+        .with_state(state)
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then stops accepting,

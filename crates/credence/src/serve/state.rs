@@ -36,6 +36,7 @@ pub struct ServeConfig {
     /// The store.
     pub db: DbLocation,
     /// The ledger's signing key file (`None`: `<db>.ledger.key`, as `credence ledger`).
+    #[allow(dead_code)] // for the ledger routes
     pub key_file: Option<PathBuf>,
     /// Evidence rules from a TOML file (`None`: the defaults), as `--config` of `trust`.
     pub rules: Option<PathBuf>,
@@ -49,6 +50,7 @@ impl ServeConfig {
     /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
     /// evaluation time: pass it to `commands::trust::load_engine` and friends so the
     /// server evaluates exactly as the CLI does.
+    #[allow(dead_code)] // for the insights routes
     pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
         EvalArgs {
             at,
@@ -161,6 +163,7 @@ impl AppState {
 
     /// A number that grows whenever `merchant`'s events change in the live engine (0
     /// for a merchant without events): a cache key for anything computed from them.
+    #[allow(dead_code)] // a cache key for the insights and dashboard routes
     pub fn generation(&self, merchant: &str) -> u64 {
         self.inner.live.generation(merchant)
     }
