@@ -369,7 +369,7 @@ mod tests {
             (p.results[1].line, p.results[1].status),
             (2, LineStatus::Rejected)
         );
-        let pretty = "[{\n \"id\": \"e9\",\n \"type\": \"order\", \"at\": \"2026-03-01T10:00:00Z\",\n \"merchant\": \"m\", \"customer\": \"c\"\n}]";
+        let pretty = "[{\n \"id\": \"e9\",\n \"type\": \"order\", \"at\": \"2026-03-01T10:00:00Z\",\n \"merchant\": \"m\", \"customer\": \"c\", \"order\": \"o9\"\n}]";
         let p = parse_body(pretty.as_bytes(), None).unwrap();
         assert_eq!(p.batch.len(), 1);
         assert!(!p.batch[0].raw.contains('\n'), "stored as one line");

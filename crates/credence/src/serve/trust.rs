@@ -284,7 +284,9 @@ impl Sort {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct CustomerCursor {
     s: Sort,
-    k: f64,
+    /// The sort key's bits: exact, where a decimal float may not parse back to the
+    /// same value.
+    k: u64,
     c: String,
 }
 
@@ -338,7 +340,7 @@ fn select<'a>(
     sel.sort_by(|a, b| order(sort, sort.key(a), &a.customer, sort.key(b), &b.customer));
     let start = match cursor {
         Some(c) => sel.partition_point(|r| {
-            order(sort, sort.key(r), &r.customer, c.k, &c.c) != Ordering::Greater
+            order(sort, sort.key(r), &r.customer, f64::from_bits(c.k), &c.c) != Ordering::Greater
         }),
         None => 0,
     };
@@ -347,7 +349,7 @@ fn select<'a>(
     let next = if end < sel.len() {
         page.last().map(|r| CustomerCursor {
             s: sort,
-            k: sort.key(r),
+            k: sort.key(r).to_bits(),
             c: r.customer.clone(),
         })
     } else {
@@ -450,12 +452,15 @@ mod tests {
             row("c", 50.0, 0.1, Stage::Developing),
             row("d", 90.0, 0.05, Stage::Committed),
             row("e", 20.0, 0.5, Stage::AtRisk),
+            // keys whose shortest decimal form may not parse back exactly
+            row("f", 0.1 + 0.2, 0.734_912_345_678_901_2, Stage::Initial),
+            row("g", 0.1 + 0.2, 0.734_912_345_678_901_2, Stage::Initial),
         ];
         for (sort, expect) in [
-            (Sort::Score, vec!["b", "e", "a", "c", "d"]),
-            (Sort::ScoreDesc, vec!["d", "a", "c", "b", "e"]),
-            (Sort::Uncertainty, vec!["b", "e", "a", "c", "d"]),
-            (Sort::Customer, vec!["a", "b", "c", "d", "e"]),
+            (Sort::Score, vec!["f", "g", "b", "e", "a", "c", "d"]),
+            (Sort::ScoreDesc, vec!["d", "a", "c", "b", "e", "f", "g"]),
+            (Sort::Uncertainty, vec!["f", "g", "b", "e", "a", "c", "d"]),
+            (Sort::Customer, vec!["a", "b", "c", "d", "e", "f", "g"]),
         ] {
             let mut seen = Vec::new();
             let mut cursor: Option<CustomerCursor> = None;

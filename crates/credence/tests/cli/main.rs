@@ -6,6 +6,7 @@ mod alerts;
 mod ingest;
 mod ledger;
 mod report;
+mod serve;
 mod text;
 mod trust;
 mod util;
