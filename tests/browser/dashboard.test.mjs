@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +28,9 @@ const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shots = path.join(root, 'target', 'browser-screenshots');
 const DEMO_MERCHANTS = ['m-ahua', 'm-bank', 'm-electro', 'm-tea'];
 /** Waits are generous: a debug binary on a busy 2-core machine computes alerts slowly. */
-const TIMEOUT = Number(process.env.BROWSER_TIMEOUT_MS || 180_000);
+const TIMEOUT = Number(process.env.BROWSER_TIMEOUT_MS || 120_000);
+/** The first alerts and reports of a fresh server (debug build: minutes). */
+const WARMUP = Number(process.env.BROWSER_WARMUP_MS || 1_200_000);
 
 let server = null;
 let serverLog = '';
@@ -117,6 +120,20 @@ function startServer(db) {
   });
 }
 
+/** GET with node:http (fetch gives up on headers after 300 s; warm-up may take longer). */
+function httpGet(url, headers, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Failure(`GET ${url}: no answer in ${timeoutMs / 1000} s`)));
+    req.on('error', reject);
+  });
+}
+
 /**
  * Records every console error, uncaught exception, failed request and HTTP error of a
  * page. `allowed(url, status)` lets a test expect a particular error response.
@@ -161,6 +178,16 @@ async function ready(page) {
   check(error.length === 0, `the page shows an error: ${error.join(' | ')}`);
 }
 
+/** At a phone's width (390 px) the page must not scroll sideways (wide tables scroll in their card). */
+async function narrow(page, name, fullPage = true) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(400); // charts resize after a debounce
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await shot(page, name, fullPage);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  check(overflow <= 1, `at 390 px the page is ${overflow} px too wide to fit (screenshot ${name}.png)`);
+}
+
 /** How many pixels of a canvas are not transparent (a drawn chart has many). */
 async function paintedPixels(locator) {
   return locator.evaluate((canvas) => {
@@ -193,6 +220,18 @@ async function main() {
     });
   }
   check(key, 'no key (set CREDENCE_KEY with CREDENCE_URL)');
+
+  // Alerts and reports are computed on first use (the server warms them in the
+  // background); a debug build on a busy machine takes minutes. Wait for them here, with
+  // the key as a bearer token, so the browser steps below time what the page does.
+  await step('the API answers (alerts and reports computed; bearer key)', async () => {
+    for (const p of ['/v1/merchants', '/v1/alerts?status=open', '/v1/merchants/m-tea/report', '/v1/merchants/m-tea/report?by=week']) {
+      const t0 = Date.now();
+      const { status, text } = await httpGet(`${base}${p}`, { Authorization: `Bearer ${key}` }, WARMUP);
+      check(status === 200, `GET ${p} answered ${status}: ${text.slice(0, 300)}`);
+      log(`# GET ${p}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  });
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -261,12 +300,7 @@ async function main() {
   });
 
   await step('m-tea at a narrow width (390 px): no sideways scrolling of the page', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(400); // charts resize after a debounce
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(overflow <= 1, `the page is ${overflow} px wider than a 390 px screen`);
-    await shot(page, '04-merchant-m-tea-narrow');
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await narrow(page, '04-merchant-m-tea-narrow');
   });
 
   let customer = null;
@@ -301,6 +335,7 @@ async function main() {
     check(await page.getByTestId('reason-en').first().isVisible(), 'English reasons hidden by default');
     check(await page.getByTestId('reason-zh').first().isVisible(), 'Chinese reasons hidden by default');
     await shot(page, '05-customer');
+    await narrow(page, '05-customer-narrow');
     await page.getByTestId('lang-select').selectOption('zh');
     check(!(await page.getByTestId('reason-en').first().isVisible()), '中文 only: English still shown');
     check(await page.getByTestId('reason-zh').first().isVisible(), '中文 only: Chinese not shown');
@@ -323,6 +358,7 @@ async function main() {
     alertId = await row.getAttribute('data-alert-id');
     check(alertId, 'no alert with an enabled Acknowledge button');
     await shot(page, '07-alerts', false);
+    await narrow(page, '07-alerts-narrow', false);
     const ack = page.waitForResponse((r) => r.url().endsWith(`/v1/alerts/${alertId}/ack`) && r.request().method() === 'POST');
     await row.getByTestId('alert-ack').click();
     const res = await ack;
