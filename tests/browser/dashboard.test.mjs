@@ -299,6 +299,23 @@ async function main() {
     await shot(page, '03-merchant-m-tea');
   });
 
+  await step('m-tea: the stage filter reloads the customer table', async () => {
+    const rowStages = () => page.locator('[data-testid="customer-row"] [data-stage]').evaluateAll((els) => els.map((e) => e.dataset.stage));
+    await page.getByTestId('stage-filter').selectOption('ended');
+    await page.waitForURL(/stage=ended/);
+    await page.waitForFunction(() => {
+      const s = [...document.querySelectorAll('[data-testid="customer-row"] [data-stage]')].map((e) => e.dataset.stage);
+      return s.length > 0 && s.every((x) => x === 'ended');
+    }, null, { timeout: TIMEOUT });
+    await page.getByTestId('stage-filter').selectOption('at_risk');
+    await page.waitForFunction(() => {
+      const s = [...document.querySelectorAll('[data-testid="customer-row"] [data-stage]')].map((e) => e.dataset.stage);
+      return s.length > 0 && s.every((x) => x === 'at_risk');
+    }, null, { timeout: TIMEOUT });
+    const stages = await rowStages();
+    check(stages.length > 0, 'no at-risk rows after switching back');
+  });
+
   await step('m-tea at a narrow width (390 px): no sideways scrolling of the page', async () => {
     await narrow(page, '04-merchant-m-tea-narrow');
   });

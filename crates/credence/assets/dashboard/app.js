@@ -343,7 +343,7 @@ function kv(en, zh, value) {
 async function merchantPage(view, merchant, params) {
   document.title = `${merchant} · credence`;
   const by = params.get('by') === 'month' ? 'month' : 'week';
-  const stage = params.has('stage') ? params.get('stage') : 'at_risk';
+  let stage = params.has('stage') ? params.get('stage') : 'at_risk';
   const base = `/v1/merchants/${enc(merchant)}`;
   view.append(
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, link('#/', 'Merchants'), ' › ', merchant),
@@ -457,9 +457,6 @@ async function merchantPage(view, merchant, params) {
     h('option', { value: '' }, 'all stages'),
     STAGES.map((s) => h('option', { value: s, selected: s === stage }, STAGE_LABEL[s][0])),
   );
-  select.addEventListener('change', () => {
-    location.hash = `#/merchants/${enc(merchant)}?by=${by}&stage=${enc(select.value)}`;
-  });
   customers.append(
     h('p', { class: 'filters' }, h('label', { for: 'stage-filter' }, 'Stage '), select, h('span', { class: 'muted small' }, ' lowest trust first')),
   );
@@ -467,7 +464,7 @@ async function merchantPage(view, merchant, params) {
   const table = h(
     'table',
     { class: 'data', 'data-testid': 'customer-table' },
-    h('caption', { class: 'sr-only' }, `Customers of ${merchant}${stage ? ` in stage ${stage}` : ''}, lowest trust first`),
+    h('caption', { class: 'sr-only' }, `Customers of ${merchant} in the chosen stage, lowest trust first`),
     h(
       'thead',
       {},
@@ -480,12 +477,15 @@ async function merchantPage(view, merchant, params) {
   customers.append(h('div', { class: 'scroll' }, table), status, more);
   let cursor = null;
   let shown = 0;
+  let filterGen = 0;
   const load = async () => {
+    const mine = filterGen;
     more.disabled = true;
     const q = new URLSearchParams({ sort: 'score', limit: '50' });
     if (stage) q.set('stage', stage);
     if (cursor) q.set('cursor', cursor);
     const page = await api(`${base}/customers?${q}`);
+    if (mine !== filterGen) return; // the filter changed meanwhile
     for (const c of page.items || []) tbody.append(customerRow(merchant, c));
     shown += (page.items || []).length;
     cursor = page.next;
@@ -494,6 +494,20 @@ async function merchantPage(view, merchant, params) {
     status.textContent = shown === 0 ? 'No customer in this stage.' : `${shown} shown${cursor ? ', more available' : ''}.`;
   };
   more.addEventListener('click', () => load().catch((e) => showError(status, e)));
+  // A new stage reloads the table only; the address follows without a page change.
+  select.addEventListener('change', () => {
+    stage = select.value;
+    filterGen += 1;
+    history.replaceState(null, '', `#/merchants/${enc(merchant)}?by=${by}&stage=${enc(stage)}`);
+    for (const b of ['week', 'month']) {
+      periodLinks.querySelector(`[data-testid="period-${b}"]`)?.setAttribute('href', `#/merchants/${enc(merchant)}?by=${b}&stage=${enc(stage)}`);
+    }
+    tbody.replaceChildren();
+    cursor = null;
+    shown = 0;
+    status.textContent = 'Loading…';
+    load().catch((e) => showError(status, e));
+  });
   const alertsWork = apiAll(`/v1/alerts?merchant=${enc(merchant)}&status=open`)
     .then((items) => alertsBox.replaceChildren(alertSummary(items)))
     .catch((e) => showError(alertsBox, e));
@@ -918,6 +932,11 @@ document.getElementById('logout')?.addEventListener('click', async () => {
   }
 });
 
-window.addEventListener('hashchange', route);
+// After an in-app navigation, move focus to the new view (screen readers announce it).
+window.addEventListener('hashchange', () => {
+  route();
+  app.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+});
 // uPlot is a deferred classic script; module scripts run after it, so it is defined here.
 route();
