@@ -632,7 +632,7 @@ function dimensionTable(dims, testid) {
   const table = h(
     'table',
     { class: 'data dims', 'data-testid': testid },
-    h('caption', {}, bi('Dimensions: belief / disbelief / uncertainty', '维度：信任 / 不信任 / 不确定')),
+    h('caption', { class: 'sr-only' }, 'Dimensions: belief, disbelief and uncertainty'),
     h('thead', {}, heads(['Dimension', '#Score', '#Belief', '#Disbelief', '#Uncertainty', '#Base rate', 'Split'])),
     h(
       'tbody',
@@ -659,7 +659,7 @@ function dimensionTable(dims, testid) {
       }),
     ),
   );
-  return h('div', { class: 'scroll' }, table);
+  return [h('h3', { class: 'sub' }, bi('Dimensions: belief / disbelief / uncertainty', '维度：信任 / 不信任 / 不确定')), h('div', { class: 'scroll' }, table)];
 }
 
 /** One relationship: the trust report of (merchant, customer). */
