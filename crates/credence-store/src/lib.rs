@@ -273,3 +273,37 @@ pub fn classify_existing(existing: &str, new: &str) -> Outcome {
         },
     }
 }
+
+/// The references no stored event of the same merchant defines, found with one
+/// [`EventStore::scan`]: the [`EventStore::dangling_references`] of every backend, so that
+/// they agree.
+pub fn find_dangling_references<S: EventStore + ?Sized>(
+    store: &S,
+) -> Result<Vec<DanglingReference>, StoreError> {
+    let mut defined: std::collections::HashSet<(String, &'static str, String)> =
+        std::collections::HashSet::new();
+    let mut references: Vec<DanglingReference> = Vec::new();
+    store.scan(&Filter::default(), &mut |stored| {
+        let e = &stored.event;
+        if let Some((kind, id)) = sqlite::defines(e) {
+            defined.insert((e.merchant.clone(), kind, id.to_string()));
+        }
+        if let Some(s) = sqlite::refers_to(e) {
+            references.push(DanglingReference {
+                event: e.id.clone(),
+                merchant: e.merchant.clone(),
+                kind: s.kind().to_string(),
+                target: s.id().to_string(),
+            });
+        }
+        Ok(())
+    })?;
+    references.retain(|r| {
+        !defined.contains(&(
+            r.merchant.clone(),
+            sqlite::kind_name(&r.kind),
+            r.target.clone(),
+        ))
+    });
+    Ok(references)
+}

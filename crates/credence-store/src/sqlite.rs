@@ -23,7 +23,7 @@
 //! ([`crate::TextCache`]), filled lazily by the first evaluation that needs it, never by
 //! ingest; erasure deletes the rows of the erased events.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use credence_ledger::{
@@ -531,31 +531,11 @@ impl EventStore for SqliteStore {
     }
 
     fn dangling_references(&self) -> Result<Vec<DanglingReference>, StoreError> {
-        let mut defined: HashSet<(String, &'static str, String)> = HashSet::new();
-        let mut references: Vec<DanglingReference> = Vec::new();
-        self.scan(&Filter::default(), &mut |stored| {
-            let e = &stored.event;
-            if let Some((kind, id)) = defines(e) {
-                defined.insert((e.merchant.clone(), kind, id.to_string()));
-            }
-            if let Some(s) = refers_to(e) {
-                references.push(DanglingReference {
-                    event: e.id.clone(),
-                    merchant: e.merchant.clone(),
-                    kind: s.kind().to_string(),
-                    target: s.id().to_string(),
-                });
-            }
-            Ok(())
-        })?;
-        references.retain(|r| {
-            !defined.contains(&(r.merchant.clone(), kind_name(&r.kind), r.target.clone()))
-        });
-        Ok(references)
+        crate::find_dangling_references(self)
     }
 }
 
-fn kind_name(kind: &str) -> &'static str {
+pub(crate) fn kind_name(kind: &str) -> &'static str {
     match kind {
         "order" => "order",
         "ticket" => "ticket",

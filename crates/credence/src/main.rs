@@ -320,9 +320,10 @@ pub(crate) fn open_store_at(db: &DbLocation) -> Result<Box<dyn Store>> {
                 format!("cannot open the store {}", path.display())
             })?))
         }
-        DbLocation::Postgres(_) => {
-            anyhow::bail!("cannot open {db}: this build has no PostgreSQL store yet")
-        }
+        DbLocation::Postgres(url) => Ok(Box::new(
+            credence_store_postgres::PostgresStore::connect(url)
+                .with_context(|| format!("cannot open the store {db}"))?,
+        )),
     }
 }
 

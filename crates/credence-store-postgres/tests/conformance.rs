@@ -1,0 +1,352 @@
+//! The PostgreSQL store against the conformance suites of `credence-store` and
+//! `credence-ledger`, plus what only a server database has: concurrent writers,
+//! migrations run twice, a newer schema refused, and agreement with the SQLite store.
+//!
+//! Needs `CREDENCE_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`);
+//! without it each test prints that it was skipped, and passes. Every store lives in a
+//! new schema `credence_test_…`, dropped at the end of the test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use credence_store::{
+    EventStore, Filter, LedgerStore, NewEvent, Outcome, SqliteStore, StoreError, audit,
+};
+use credence_store_postgres::{PostgresStore, SCHEMA_VERSION};
+
+const ENV: &str = "CREDENCE_TEST_POSTGRES_URL";
+
+/// A test database: makes fresh schemas and drops them when dropped.
+struct TestDb {
+    url: String,
+    admin: Mutex<postgres::Client>,
+    schemas: Mutex<Vec<String>>,
+}
+
+impl TestDb {
+    /// The database of `CREDENCE_TEST_POSTGRES_URL`, or `None` (and one line saying the
+    /// test is skipped) when it is unset.
+    fn get(test: &str) -> Option<TestDb> {
+        let Ok(url) = std::env::var(ENV) else {
+            println!("skipped {test}: {ENV} is not set (CI sets it; see docs/postgres.md)");
+            return None;
+        };
+        let admin = postgres::Client::connect(&url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{ENV}={url}: cannot connect: {e}"));
+        Some(TestDb {
+            url,
+            admin: Mutex::new(admin),
+            schemas: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The URL of a new, empty schema.
+    fn fresh_url(&self) -> String {
+        let name = format!(
+            "credence_test_{}_{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        );
+        self.admin
+            .lock()
+            .unwrap()
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .unwrap();
+        self.schemas.lock().unwrap().push(name.clone());
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options=-csearch_path%3D{name}", self.url)
+    }
+
+    /// A store in a new, empty schema.
+    fn fresh(&self) -> PostgresStore {
+        PostgresStore::connect(&self.fresh_url()).expect("connect to a fresh schema")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Ok(mut admin) = self.admin.lock() else {
+            return;
+        };
+        for s in self.schemas.lock().map(|s| s.clone()).unwrap_or_default() {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA {s} CASCADE"));
+        }
+    }
+}
+
+fn review(id: &str, customer: &str, rating: u8) -> NewEvent {
+    NewEvent::parse(format!(
+        r#"{{"id":"{id}","type":"review","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"{customer}","rating":{rating},"text":"ok"}}"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn passes_the_event_store_conformance_suite() {
+    let Some(db) = TestDb::get("passes_the_event_store_conformance_suite") else {
+        return;
+    };
+    credence_store::conformance::run_all(&mut || db.fresh());
+}
+
+#[test]
+fn passes_the_ledger_conformance_suite() {
+    let Some(db) = TestDb::get("passes_the_ledger_conformance_suite") else {
+        return;
+    };
+    credence_store::conformance::run_ledger(&mut || db.fresh());
+}
+
+#[test]
+fn passes_the_text_cache_conformance_suite() {
+    let Some(db) = TestDb::get("passes_the_text_cache_conformance_suite") else {
+        return;
+    };
+    credence_store::conformance::run_text_cache(&mut || db.fresh());
+}
+
+#[test]
+fn passes_the_keys_and_alert_status_conformance_suite() {
+    let Some(db) = TestDb::get("passes_the_keys_and_alert_status_conformance_suite") else {
+        return;
+    };
+    credence_store::conformance::run_keys_and_alert_statuses(&mut || db.fresh());
+}
+
+#[test]
+fn the_log_conforms_as_a_tree_store() {
+    let Some(db) = TestDb::get("the_log_conforms_as_a_tree_store") else {
+        return;
+    };
+    credence_ledger::testing::check_tree_store(|| db.fresh())
+        .expect("the PostgreSQL tree store conforms");
+}
+
+/// Two connections ingest overlapping batches at the same time: every event is accepted
+/// exactly once, none is lost, the log holds each logged event once and audits clean,
+/// and `scan_since` sees every event once, in increasing `seq`.
+#[test]
+fn concurrent_writers_neither_lose_nor_double_events() {
+    let Some(db) = TestDb::get("concurrent_writers_neither_lose_nor_double_events") else {
+        return;
+    };
+    let url = db.fresh_url();
+    let n = 3_000usize;
+    // Reviews (logged) and orders (not logged), 50 customers.
+    let events: Vec<NewEvent> = (0..n)
+        .map(|i| {
+            if i % 3 == 0 {
+                NewEvent::parse(format!(
+                    r#"{{"id":"o{i:05}","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c{}","order":"o{i}"}}"#,
+                    i % 50
+                ))
+                .unwrap()
+            } else {
+                review(&format!("r{i:05}"), &format!("c{}", i % 50), 1 + (i % 5) as u8)
+            }
+        })
+        .collect();
+    let logged = events
+        .iter()
+        .filter(|e| credence_store::ledger::is_logged(&e.event))
+        .count() as u64;
+    // Writer A: 0..2000 forwards; writer B: 1000..3000 backwards. Both: batches of 50.
+    let a: Vec<NewEvent> = events[..2 * n / 3].to_vec();
+    let mut b: Vec<NewEvent> = events[n / 3..].to_vec();
+    b.reverse();
+    let writer = |part: Vec<NewEvent>, url: String| {
+        std::thread::spawn(move || {
+            let mut s = PostgresStore::connect(&url).expect("connect");
+            let mut accepted = Vec::new();
+            for chunk in part.chunks(50) {
+                let out = s.insert_batch(chunk).expect("insert");
+                for (e, o) in chunk.iter().zip(out) {
+                    assert!(!matches!(o, Outcome::Conflict { .. }), "{}", e.event.id);
+                    if o == Outcome::Accepted {
+                        accepted.push(e.event.id.clone());
+                    }
+                }
+            }
+            accepted
+        })
+    };
+    let ta = writer(a, url.clone());
+    let tb = writer(b, url.clone());
+    let mut accepted = ta.join().expect("writer A");
+    accepted.extend(tb.join().expect("writer B"));
+    accepted.sort();
+    let before = accepted.len();
+    accepted.dedup();
+    assert_eq!(before, accepted.len(), "an event was accepted twice");
+    assert_eq!(accepted.len(), n, "every event accepted exactly once");
+
+    let s = PostgresStore::connect(&url).expect("connect");
+    assert_eq!(s.stats().unwrap().events, n as u64);
+    let mut seqs = Vec::new();
+    s.scan_since(0, &mut |e| {
+        seqs.push(e.seq);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seqs.len(), n);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(s.ledger_size().unwrap(), logged);
+    let report = audit(&s, &[]).unwrap();
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!(report.live, logged);
+}
+
+#[test]
+fn connecting_twice_migrates_once_and_keeps_the_data() {
+    let Some(db) = TestDb::get("connecting_twice_migrates_once_and_keeps_the_data") else {
+        return;
+    };
+    let url = db.fresh_url();
+    let mut first = PostgresStore::connect(&url).unwrap();
+    first.insert_batch(&[review("r1", "c1", 4)]).unwrap();
+    let mut second = PostgresStore::connect(&url).unwrap();
+    assert_eq!(second.stats().unwrap().events, 1);
+    assert_eq!(
+        second.insert_batch(&[review("r1", "c1", 4)]).unwrap(),
+        vec![Outcome::Duplicate]
+    );
+    assert_eq!(second.ledger_size().unwrap(), 1);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let v: i64 = admin
+        .query_one("SELECT version FROM credence_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(v, SCHEMA_VERSION);
+    let rows: i64 = admin
+        .query_one("SELECT count(*) FROM credence_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+}
+
+#[test]
+fn refuses_a_schema_from_a_newer_version() {
+    let Some(db) = TestDb::get("refuses_a_schema_from_a_newer_version") else {
+        return;
+    };
+    let url = db.fresh_url();
+    drop(PostgresStore::connect(&url).unwrap());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("UPDATE credence_schema SET version = 99")
+        .unwrap();
+    let err = PostgresStore::connect(&url).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaTooNew {
+                found: 99,
+                supported: SCHEMA_VERSION
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// A failing statement names the operation.
+#[test]
+fn errors_say_what_the_store_was_doing() {
+    let Some(db) = TestDb::get("errors_say_what_the_store_was_doing") else {
+        return;
+    };
+    let url = db.fresh_url();
+    let s = PostgresStore::connect(&url).unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin.batch_execute("DROP TABLE events CASCADE").unwrap();
+    let err = s.stats().unwrap_err().to_string();
+    assert!(
+        err.contains("PostgreSQL, stats") && err.contains("events"),
+        "{err}"
+    );
+    let err = PostgresStore::connect("postgres://nobody@127.0.0.1:1/none").unwrap_err();
+    assert!(err.to_string().contains("PostgreSQL, connect"), "{err}");
+}
+
+/// The demo data set, ingested in batches into PostgreSQL and SQLite: the same outcomes,
+/// the same scan order and contents, the same log indexes, the same public leaves, and
+/// a clean audit.
+#[test]
+fn agrees_with_the_sqlite_store_on_the_demo_data() {
+    let Some(db) = TestDb::get("agrees_with_the_sqlite_store_on_the_demo_data") else {
+        return;
+    };
+    let config = credence_demo::DemoConfig::new(7, credence_demo::Size::Small);
+    let mut events: Vec<NewEvent> = credence_demo::generate(&config)
+        .filter_map(|l| NewEvent::parse(l).ok())
+        .collect();
+    // Repeats and a conflict, across and inside batches.
+    events.extend(events[..500].to_vec());
+    let mut changed = events[10].clone();
+    changed.raw = changed.raw.replacen('}', r#","x-note":"changed"}"#, 1);
+    changed.event = credence_events::parse_event(&changed.raw).unwrap();
+    events.insert(1_234, changed);
+    let mut pg = db.fresh();
+    let mut lite = SqliteStore::in_memory().unwrap();
+    for chunk in events.chunks(1_000) {
+        assert_eq!(
+            pg.insert_batch(chunk).unwrap(),
+            lite.insert_batch(chunk).unwrap()
+        );
+    }
+    let raws = |s: &dyn EventStore, f: &Filter| {
+        let mut out = Vec::new();
+        s.scan(f, &mut |e| {
+            out.push(e.raw);
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let all = raws(&pg, &Filter::default());
+    assert!(all.len() > 5_000, "{}", all.len());
+    assert_eq!(all, raws(&lite, &Filter::default()));
+    let merchant = pg.merchants().unwrap()[1].clone();
+    let one = Filter {
+        merchant: Some(merchant),
+        up_to: Some("2026-06-01T00:00:00Z".parse().unwrap()),
+        ..Filter::default()
+    };
+    assert_eq!(raws(&pg, &one), raws(&lite, &one));
+    assert_eq!(pg.merchants().unwrap(), lite.merchants().unwrap());
+    assert_eq!(pg.stats().unwrap(), lite.stats().unwrap());
+    assert_eq!(
+        pg.dangling_references().unwrap(),
+        lite.dangling_references().unwrap()
+    );
+    let size = pg.ledger_size().unwrap();
+    assert_eq!(size, lite.ledger_size().unwrap());
+    let mut public: HashMap<u64, Vec<u8>> = HashMap::new();
+    for e in &events {
+        let i = pg.ledger_index(&e.event.id).unwrap();
+        assert_eq!(i, lite.ledger_index(&e.event.id).unwrap(), "{}", e.event.id);
+        // Leaves without a customer have no secret in them: byte-identical.
+        if let (Some(i), None) = (i, &e.event.customer) {
+            public.insert(i, pg.ledger_leaf(i).unwrap().unwrap());
+        }
+    }
+    assert!(!public.is_empty());
+    for (i, leaf) in public {
+        assert_eq!(Some(leaf), lite.ledger_leaf(i).unwrap());
+    }
+    let report = audit(&pg, &[]).unwrap();
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!(report.live, size);
+    // Erasure keeps the audit clean.
+    let customer = events
+        .iter()
+        .find(|e| e.event.event_type() == "review")
+        .and_then(|e| e.event.customer.clone())
+        .unwrap();
+    let erased = pg.erase_customer(&customer, None).unwrap();
+    assert!(erased.tombstones > 0);
+    let report = audit(&pg, &[]).unwrap();
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!(report.erased, erased.tombstones);
+}
