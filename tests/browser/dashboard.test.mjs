@@ -38,6 +38,10 @@ let browser = null;
 let tmp = null;
 let failures = 0;
 let stepNo = 0;
+/** Console errors, page errors, failed requests and HTTP errors seen in any page. */
+const problems = [];
+/** The page a step works on (a screenshot of it is taken when the step fails). */
+let current = null;
 
 function log(msg) {
   process.stdout.write(`${msg}\n`);
@@ -63,17 +67,25 @@ async function step(name, fn) {
   }
 }
 
+function serverRunning() {
+  return server && server.exitCode === null && server.signalCode === null;
+}
+
+/** Last resort when node exits: no time to wait, so SIGKILL. */
 function killServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    server.kill('SIGTERM');
-    const pid = server.pid;
-    setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, 3000).unref();
+  if (serverRunning()) server.kill('SIGKILL');
+}
+
+/** Stops the server: SIGTERM (graceful), then SIGKILL if it is still there after 10 s. */
+async function stopServer() {
+  if (!serverRunning()) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000));
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    log('# the server did not stop within 10 s of SIGTERM: SIGKILL');
+    server.kill('SIGKILL');
+    await exited;
   }
 }
 process.on('exit', killServer);
@@ -201,6 +213,7 @@ async function paintedPixels(locator) {
 }
 
 async function main() {
+  rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   mkdirSync(shots, { recursive: true });
   let base = process.env.CREDENCE_URL?.replace(/\/$/, '');
   let key = process.env.CREDENCE_KEY;
@@ -237,10 +250,10 @@ async function main() {
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  const problems = [];
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
+  current = page;
   watch(page, 'signed in', problems);
 
   await step('sign in with the read key through the login form', async () => {
@@ -401,13 +414,13 @@ async function main() {
   });
 
   // A visitor without a key: refused at sign-in, sent to /login by the app.
-  const strangerProblems = [];
   await step('a wrong key is refused at sign-in', async () => {
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     other.setDefaultTimeout(TIMEOUT);
     const p = await other.newPage();
+    current = p;
     // Without a session, the app's first API call is a 401: expected here, nowhere else.
-    watch(p, 'stranger', strangerProblems, (url, status) => status === 401 && new URL(url).pathname.startsWith('/v1/'));
+    watch(p, 'stranger', problems, (url, status) => status === 401 && new URL(url).pathname.startsWith('/v1/'));
     await p.goto(`${base}/login`);
     await p.getByTestId('login-key').fill(`wrong-${key.slice(0, 4)}-key`);
     await Promise.all([p.waitForURL(/\/login\?error=1/), p.getByTestId('login-submit').click()]);
@@ -418,12 +431,12 @@ async function main() {
     check(api.status() === 401, `the API answered ${api.status()} without a valid key`);
     await p.goto(`${base}/`);
     await p.waitForURL(`${base}/login`);
+    current = page;
     await other.close();
   });
 
   await step('no console error, page error or failed request anywhere', async () => {
-    const all = [...problems, ...strangerProblems];
-    check(all.length === 0, `${all.length} problem(s):\n${all.join('\n')}`);
+    check(problems.length === 0, `${problems.length} problem(s):\n${problems.join('\n')}`);
   });
 }
 
@@ -435,10 +448,15 @@ try {
     failures += 1;
     log(`not ok - ${e instanceof Failure ? e.message : e.stack || e}`);
   }
+  if (problems.length) log(`# also seen in the browser:\n# ${problems.join('\n# ')}`);
+  if (current && !current.isClosed()) {
+    await current.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    log(`# the page at the failure: ${current.url()} (screenshot failure.png)`);
+  }
   if (server && serverLog) log(`# server output (last lines):\n# ${serverLog.split('\n').slice(-30).join('\n# ')}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  killServer();
+  await stopServer();
   if (tmp && !process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
 }
 log(`# ${failures === 0 ? 'PASS' : 'FAIL'}: ${stepNo} step(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(process.cwd(), shots) || shots}`);
