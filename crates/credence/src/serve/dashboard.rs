@@ -132,18 +132,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 async fn serve_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match asset(&path) {
         Some(a) => respond(&a, &headers, false),
-        None => (
-            StatusCode::NOT_FOUND,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            r#"{"error":{"code":"not_found","message":"no such dashboard file"}}"#,
-        )
-            .into_response(),
+        // The API's error shape (`{"error":{"code","status","message"}}`).
+        None => {
+            super::error::ApiError::not_found(format!("no dashboard file `{path}`")).into_response()
+        }
     }
 }
 
@@ -290,6 +282,18 @@ mod tests {
         // API and must merge with the dashboard's `GET /login`.
         let api: Router<()> = Router::new().route("/login", axum::routing::post(|| async { "" }));
         let _app = api.merge(router::<()>());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_file_is_the_apis_json_404() {
+        let r = serve_asset(Path("nope.js".to_string()), HeaderMap::new()).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .expect("ascii")
+                .starts_with("application/json")
+        );
     }
 
     #[test]
