@@ -382,6 +382,20 @@ impl PostgresStore {
     }
 }
 
+/// True if a column value of the event would hold U+0000 (the raw line keeps it
+/// escaped as `\u0000`, which is fine).
+fn has_nul(e: &Event) -> bool {
+    [
+        Some(e.id.as_str()),
+        Some(e.merchant.as_str()),
+        e.customer.as_deref(),
+        Some(e.event_type()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|s| s.contains('\0'))
+}
+
 /// Writes the accepted events with `COPY … FROM STDIN (FORMAT binary)`, in batch order,
 /// so their `seq` follows the batch. The caller holds the write lock and has checked
 /// that none of the ids is stored.
@@ -425,6 +439,16 @@ impl EventStore for PostgresStore {
     fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(bad) = batch.iter().find(|n| has_nul(&n.event)) {
+            return Err(StoreError::Backend(
+                format!(
+                    "PostgreSQL, insert_batch: event `{}` has a U+0000 character in its id, \
+                     type, merchant or customer, which PostgreSQL text cannot hold",
+                    bad.event.id.escape_debug()
+                )
+                .into(),
+            ));
         }
         let mut conn = self.conn.try_borrow_mut().map_err(|_| {
             StoreError::Backend("PostgreSQL, insert_batch: the connection is busy".into())

@@ -350,3 +350,33 @@ fn agrees_with_the_sqlite_store_on_the_demo_data() {
     assert!(report.passed(), "{:?}", report.problems);
     assert_eq!(report.erased, erased.tombstones);
 }
+
+/// PostgreSQL text cannot hold U+0000: such an event is refused with an error that says
+/// so (SQLite would store it), and the store stays usable.
+#[test]
+fn a_nul_in_a_column_is_refused_clearly() {
+    let Some(db) = TestDb::get("a_nul_in_a_column_is_refused_clearly") else {
+        return;
+    };
+    let mut s = db.fresh();
+    let bad = NewEvent::parse(
+        r#"{"id":"n1","type":"review","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c\u0000x","rating":4}"#,
+    )
+    .unwrap();
+    let err = s.insert_batch(&[review("r1", "c1", 4), bad]).unwrap_err();
+    assert!(err.to_string().contains("U+0000"), "{err}");
+    assert_eq!(
+        s.stats().unwrap().events,
+        0,
+        "nothing of the batch is stored"
+    );
+    let text = NewEvent::parse(
+        r#"{"id":"n2","type":"review","at":"2026-03-01T10:00:00Z","merchant":"m","customer":"c","rating":4,"text":"a\u0000b"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        s.insert_batch(std::slice::from_ref(&text)).unwrap(),
+        vec![Outcome::Accepted]
+    );
+    assert_eq!(s.get("n2").unwrap().unwrap().raw, text.raw);
+}
