@@ -224,6 +224,10 @@ pub fn build_streams(events: &[&Event], texts: &[TextAspects<'_>], at: Timestamp
             }
         }
     }
+    // The ids behind a day in a stable order: they were gathered from hash maps.
+    for ids in s.evidence.values_mut() {
+        ids.sort_unstable();
+    }
     s
 }
 

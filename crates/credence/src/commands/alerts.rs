@@ -3,13 +3,15 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use credence::alerting::{RiskWindow, TextAspects, calibration, crisis_alerts, risk_alerts};
 use credence_events::{Event, EventBody};
 use credence_store::Filter;
-use credence_watch::{Alert, Status};
+use credence_watch::detect::CalibrationError;
+use credence_watch::{Alert, Calibration, Status};
 
 use crate::commands::textev::Deferred;
 use crate::commands::trust::{EvalArgs, load_engine};
@@ -92,7 +94,7 @@ pub fn compute_unstated(
         Some(m) => vec![m.to_string()],
         None => store.merchants()?,
     };
-    let cal = calibration().context("cannot calibrate the crisis detector")?;
+    let cal = calibrated()?;
     let mut all = Vec::new();
     for merchant in merchants {
         let engine = load_engine(store, &merchant, eval)?;
@@ -136,7 +138,7 @@ pub fn compute_unstated(
                 Some((e, list))
             })
             .collect();
-        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, &cal));
+        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, cal));
         let window = RiskWindow {
             points: weeks.max(1),
             step_days: 7,
@@ -145,6 +147,16 @@ pub fn compute_unstated(
     }
     all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     Ok(all)
+}
+
+/// The crisis detector's calibration, computed once per process (seconds: the server
+/// computes alerts merchant by merchant).
+fn calibrated() -> Result<&'static Calibration> {
+    static CALIBRATION: OnceLock<Result<Calibration, CalibrationError>> = OnceLock::new();
+    CALIBRATION
+        .get_or_init(calibration)
+        .as_ref()
+        .map_err(|e| anyhow!("cannot calibrate the crisis detector: {e}"))
 }
 
 /// Sets each alert's status from the stored ones (id → `acked` | `resolved`; any other

@@ -9,9 +9,12 @@ use clap::Args;
 use credence::ingest::{IngestOptions, Source, ingest};
 
 use crate::commands::ingest::{QUARANTINE_SUFFIX, print_summary};
+use crate::commands::serve::serve_until_signal;
 use crate::commands::trust::{EvalArgs, load_engine};
+use crate::serve::ServeConfig;
+use crate::serve::auth::{Scope, hash_key, new_key};
 use crate::{DbLocation, Global, open_store_at};
-use credence_store::Store;
+use credence_store::{ApiKeyRecord, Store};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -24,6 +27,18 @@ pub struct DemoArgs {
     /// small ≈ 10k events, medium ≈ 200k, large ≈ 2M.
     #[arg(long, default_value = "medium", value_parser = ["small", "medium", "large"])]
     size: String,
+    /// Then serve the demo store (`credence serve`) with a new read key, printed once
+    /// with the dashboard's address; Ctrl-C stops it.
+    #[arg(long)]
+    serve: bool,
+    /// The address to serve on with --serve (port 0 picks a free port).
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR",
+        requires = "serve"
+    )]
+    listen: String,
 }
 
 pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
@@ -81,7 +96,47 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         println!("  credence --db {} trust -m m-tea --stage at-risk", db);
         println!("Scenarios and the customer ids to look at: docs/demo.md");
     }
+    if args.serve {
+        serve_demo(g, store, db, &args.listen)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--serve`: creates a read key for every merchant and serves the store until Ctrl-C,
+/// printing the dashboard's address and the key.
+fn serve_demo(g: &Global, mut store: Box<dyn Store>, db: DbLocation, listen: &str) -> Result<()> {
+    let (id, key) = new_key();
+    store
+        .add_api_key(&ApiKeyRecord {
+            id: id.clone(),
+            hash: hash_key(&key),
+            scopes: vec![Scope::Read.as_str().to_string()],
+            merchant: None,
+            created_at: jiff::Timestamp::now(),
+            revoked_at: None,
+        })
+        .context("cannot create the demo's read key")?;
+    drop(store);
+    let config = ServeConfig {
+        db,
+        key_file: None,
+        rules: None,
+        no_text: false,
+        max_body: 16 << 20,
+    };
+    let json = g.json;
+    serve_until_signal(config, listen, g.quiet, move |addr| {
+        println!("listening on http://{addr}");
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"dashboard": format!("http://{addr}/"), "key": key, "key_id": id})
+            );
+        } else {
+            println!("dashboard: http://{addr}/  sign in with read key {key}");
+            println!("(key {id}, shown once; Ctrl-C stops the server)");
+        }
+    })
 }
 
 /// Writes the demo events as JSON Lines; returns how many.

@@ -208,7 +208,12 @@ pub enum ReportError {
     /// The store has no events at all.
     EmptyStore,
     /// The range holds no time (a bound given alone lies beyond the data).
-    EmptyRange(String),
+    EmptyRange {
+        /// Its start.
+        from: Timestamp,
+        /// Its end, not after the start.
+        to: Timestamp,
+    },
 }
 
 impl std::fmt::Display for ReportError {
@@ -226,7 +231,10 @@ impl std::fmt::Display for ReportError {
             ReportError::EmptyStore => {
                 f.write_str("the store has no events: load some with `credence ingest FILE`")
             }
-            ReportError::EmptyRange(why) => f.write_str(why),
+            ReportError::EmptyRange { from, to } => write!(
+                f,
+                "the range is empty: its start {from} is not before its end {to}"
+            ),
         }
     }
 }
@@ -298,11 +306,27 @@ fn options(rules: &Rules) -> Options {
     }
 }
 
-/// Computes the report of `query` from the store: one scan, then the indicators and
-/// recovery of every merchant and period spread over the cores. Blocking and CPU-bound
-/// (seconds on a large store). Errors that are the caller's are a [`ReportError`].
-/// `progress`: a progress bar on stderr while many new texts are analysed.
+/// Computes the report of `query` from the store: [`load`], then [`Loaded::compute`].
+/// Blocking and CPU-bound (seconds on a large store). Errors that are the caller's are
+/// a [`ReportError`]. `progress`: a progress bar on stderr while many new texts are
+/// analysed.
 pub fn compute(store: &dyn Store, query: &ReportQuery, progress: bool) -> Result<Report> {
+    load(store, query, progress)?.compute()
+}
+
+/// What a report is computed from, read from the store: every merchant's facts and an
+/// engine holding the reported merchants' events. Needs no store any more.
+pub struct Loaded {
+    data: Dataset,
+    engine: Engine,
+    query: ReportQuery,
+    loaded: Duration,
+}
+
+/// Reads what the report of `query` needs in one scan of the store (the part that holds
+/// a store connection; text analyses come from the store's cache, missing ones are
+/// analysed and cached).
+pub fn load(store: &dyn Store, query: &ReportQuery, progress: bool) -> Result<Loaded> {
     let t0 = Instant::now();
     // One scan: every merchant's facts (the Bayesian rating prior needs all reviews),
     // the engine only for the merchants reported.
@@ -330,139 +354,156 @@ pub fn compute(store: &dyn Store, query: &ReportQuery, progress: bool) -> Result
         }
     }
     drop(texts);
-    let data = builder.build();
-    let loaded = t0.elapsed();
+    Ok(Loaded {
+        data: builder.build(),
+        engine,
+        query: query.clone(),
+        loaded: t0.elapsed(),
+    })
+}
 
-    let merchants: Vec<String> = match &query.merchant {
-        Some(m) => {
-            if data.span(Some(m)).is_none() {
-                return Err(ReportError::UnknownMerchant {
-                    merchant: m.clone(),
-                    known: data.merchants().into_iter().map(String::from).collect(),
-                }
-                .into());
-            }
-            vec![m.clone()]
-        }
-        None => data.merchants().into_iter().map(String::from).collect(),
-    };
-    let Some((first, last)) = data.span(query.merchant.as_deref()) else {
-        return Err(ReportError::EmptyStore.into());
-    };
-    let spec = PeriodSpec {
-        from: query.from,
-        to: query.to,
-        by: query.by,
-        tz: query.tz.clone(),
-    };
-    let periods = match spec.periods(first, last) {
-        Ok(p) => p,
-        Err(e @ PeriodError::EmptyRange { .. }) => {
-            return Err(ReportError::EmptyRange(e.to_string()).into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let range = Period {
-        start: periods[0].start,
-        end: periods[periods.len() - 1].end,
-        previous_start: periods[0].previous_start,
-    };
+impl Loaded {
+    /// The indicators and recovery of every merchant and period, spread over the cores.
+    pub fn compute(self) -> Result<Report> {
+        let t0 = Instant::now();
+        let Loaded {
+            data,
+            engine,
+            query,
+            loaded,
+        } = self;
+        let query = &query;
 
-    let opts = options(engine.rules());
-    let ropts = RecoveryOptions {
-        negative_max_rating: opts.negative_max_rating,
-        max_evaluated: match query.recovery_sample {
-            0 => usize::MAX,
-            n => n,
-        },
-        ..RecoveryOptions::default()
-    };
-    // Independent pieces of work, spread over the cores (the engine is read-only): the
-    // recovery of each merchant (the longest, first) and its periods in chunks.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .max(1);
-    let chunk = periods.len().div_ceil(threads).max(1);
-    let mut tasks: Vec<Task> = (0..merchants.len()).map(Task::Recovery).collect();
-    for m in 0..merchants.len() {
-        for start in (0..periods.len()).step_by(chunk) {
-            tasks.push(Task::Periods(m, start, (start + chunk).min(periods.len())));
-        }
-    }
-    let run_task = |t: &Task| match *t {
-        Task::Recovery(m) => {
-            // Episodes starting in the range; the trust sample is drawn among those.
-            let mut episodes = recovery_episodes(&data, &merchants[m], &ropts);
-            episodes.retain(|e| range.contains(e.start));
-            evaluate_trust(&engine, &merchants[m], &mut episodes, ropts.max_evaluated);
-            Done::Episodes(episodes)
-        }
-        Task::Periods(m, a, b) => Done::Rows(indicators(
-            &data,
-            &engine,
-            &merchants[m],
-            &periods[a..b],
-            &opts,
-        )),
-    };
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Done)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads.min(tasks.len()))
-            .map(|_| {
-                let (tasks, next, run_task) = (&tasks, &next, &run_task);
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(t) = tasks.get(k) else { break };
-                        out.push((k, run_task(t)));
+        let merchants: Vec<String> = match &query.merchant {
+            Some(m) => {
+                if data.span(Some(m)).is_none() {
+                    return Err(ReportError::UnknownMerchant {
+                        merchant: m.clone(),
+                        known: data.merchants().into_iter().map(String::from).collect(),
                     }
-                    out
+                    .into());
+                }
+                vec![m.clone()]
+            }
+            None => data.merchants().into_iter().map(String::from).collect(),
+        };
+        let Some((first, last)) = data.span(query.merchant.as_deref()) else {
+            return Err(ReportError::EmptyStore.into());
+        };
+        let spec = PeriodSpec {
+            from: query.from,
+            to: query.to,
+            by: query.by,
+            tz: query.tz.clone(),
+        };
+        let periods = match spec.periods(first, last) {
+            Ok(p) => p,
+            Err(PeriodError::EmptyRange { from, to }) => {
+                return Err(ReportError::EmptyRange { from, to }.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let range = Period {
+            start: periods[0].start,
+            end: periods[periods.len() - 1].end,
+            previous_start: periods[0].previous_start,
+        };
+
+        let opts = options(engine.rules());
+        let ropts = RecoveryOptions {
+            negative_max_rating: opts.negative_max_rating,
+            max_evaluated: match query.recovery_sample {
+                0 => usize::MAX,
+                n => n,
+            },
+            ..RecoveryOptions::default()
+        };
+        // Independent pieces of work, spread over the cores (the engine is read-only): the
+        // recovery of each merchant (the longest, first) and its periods in chunks.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .max(1);
+        let chunk = periods.len().div_ceil(threads).max(1);
+        let mut tasks: Vec<Task> = (0..merchants.len()).map(Task::Recovery).collect();
+        for m in 0..merchants.len() {
+            for start in (0..periods.len()).step_by(chunk) {
+                tasks.push(Task::Periods(m, start, (start + chunk).min(periods.len())));
+            }
+        }
+        let run_task = |t: &Task| match *t {
+            Task::Recovery(m) => {
+                // Episodes starting in the range; the trust sample is drawn among those.
+                let mut episodes = recovery_episodes(&data, &merchants[m], &ropts);
+                episodes.retain(|e| range.contains(e.start));
+                evaluate_trust(&engine, &merchants[m], &mut episodes, ropts.max_evaluated);
+                Done::Episodes(episodes)
+            }
+            Task::Periods(m, a, b) => Done::Rows(indicators(
+                &data,
+                &engine,
+                &merchants[m],
+                &periods[a..b],
+                &opts,
+            )),
+        };
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Done)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads.min(tasks.len()))
+                .map(|_| {
+                    let (tasks, next, run_task) = (&tasks, &next, &run_task);
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(t) = tasks.get(k) else { break };
+                            out.push((k, run_task(t)));
+                        }
+                        out
+                    })
                 })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        if done.len() != tasks.len() {
+            bail!("a worker thread failed while computing the report");
+        }
+        done.sort_by_key(|d| d.0);
+        let mut episodes_of: Vec<Vec<Episode>> = vec![Vec::new(); merchants.len()];
+        let mut rows_of: Vec<Vec<Indicators>> = vec![Vec::new(); merchants.len()];
+        for ((_, d), t) in done.into_iter().zip(&tasks) {
+            match (t, d) {
+                (Task::Recovery(m), Done::Episodes(e)) => episodes_of[*m] = e,
+                (Task::Periods(m, ..), Done::Rows(r)) => rows_of[*m].extend(r),
+                _ => bail!("internal error: a task returned the wrong result"),
+            }
+        }
+        let results: Vec<MerchantResult> = merchants
+            .iter()
+            .zip(rows_of.into_iter().zip(episodes_of))
+            .map(|(name, (ind, episodes))| MerchantResult {
+                name: name.clone(),
+                rows: periods
+                    .iter()
+                    .zip(ind)
+                    .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
+                    .collect(),
+                episodes,
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    if done.len() != tasks.len() {
-        bail!("a worker thread failed while computing the report");
-    }
-    done.sort_by_key(|d| d.0);
-    let mut episodes_of: Vec<Vec<Episode>> = vec![Vec::new(); merchants.len()];
-    let mut rows_of: Vec<Vec<Indicators>> = vec![Vec::new(); merchants.len()];
-    for ((_, d), t) in done.into_iter().zip(&tasks) {
-        match (t, d) {
-            (Task::Recovery(m), Done::Episodes(e)) => episodes_of[*m] = e,
-            (Task::Periods(m, ..), Done::Rows(r)) => rows_of[*m].extend(r),
-            _ => bail!("internal error: a task returned the wrong result"),
-        }
-    }
-    let results: Vec<MerchantResult> = merchants
-        .iter()
-        .zip(rows_of.into_iter().zip(episodes_of))
-        .map(|(name, (ind, episodes))| MerchantResult {
-            name: name.clone(),
-            rows: periods
-                .iter()
-                .zip(ind)
-                .map(|(p, i)| (*p, i, summarize(&episodes, Some(p))))
-                .collect(),
-            episodes,
+        Ok(Report {
+            data,
+            engine,
+            results,
+            spec,
+            range,
+            periods: periods.len(),
+            loaded,
+            computed: t0.elapsed(),
         })
-        .collect();
-    let computed = t0.elapsed() - loaded;
-    Ok(Report {
-        data,
-        engine,
-        results,
-        spec,
-        range,
-        periods: periods.len(),
-        loaded,
-        computed,
-    })
+    }
 }
 
 /// Runs `credence report`.

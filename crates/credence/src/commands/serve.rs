@@ -33,9 +33,6 @@ pub struct ServeArgs {
 
 /// Runs `credence serve`.
 pub fn run(g: &Global, args: &ServeArgs) -> Result<ExitCode> {
-    init_tracing();
-    // Install the metrics recorder before anything records.
-    crate::serve::metrics_handle();
     let config = ServeConfig {
         db: g.db(),
         key_file: args.key_file.clone(),
@@ -43,7 +40,24 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<ExitCode> {
         no_text: args.no_text,
         max_body: args.max_body,
     };
-    if !g.quiet {
+    serve_until_signal(config, &args.listen, g.quiet, |addr| {
+        println!("listening on http://{addr}");
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store of `config`, listens on `listen`, calls `announce` with the bound
+/// address, and serves until SIGINT or SIGTERM (also for `credence demo --serve`).
+pub fn serve_until_signal(
+    config: ServeConfig,
+    listen: &str,
+    quiet: bool,
+    announce: impl FnOnce(std::net::SocketAddr),
+) -> Result<()> {
+    init_tracing();
+    // Install the metrics recorder before anything records.
+    crate::serve::metrics_handle();
+    if !quiet {
         eprintln!("loading {} …", config.db);
     }
     let state = AppState::open(config)?;
@@ -52,15 +66,14 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        announce(addr);
         tracing::info!(%addr, "listening");
         crate::serve::serve(listener, state, shutdown_signal()).await
-    })?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).

@@ -122,6 +122,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let follower = tokio::spawn(follow(state.clone(), stop_rx));
+    // The dashboard's first views (reports, alerts), computed in the background.
+    let warming = tokio::spawn(insights::warm(state.clone()));
     let app = app(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -130,6 +132,7 @@ pub async fn serve(
         })
         .await;
     let _ = stop_tx.send(true);
+    warming.abort();
     let _ = follower.await;
     result.map_err(anyhow::Error::from)
 }

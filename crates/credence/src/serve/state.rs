@@ -36,7 +36,6 @@ pub struct ServeConfig {
     /// The store.
     pub db: DbLocation,
     /// The ledger's signing key file (`None`: `<db>.ledger.key`, as `credence ledger`).
-    #[allow(dead_code)] // for the ledger routes
     pub key_file: Option<PathBuf>,
     /// Evidence rules from a TOML file (`None`: the defaults), as `--config` of `trust`.
     pub rules: Option<PathBuf>,
@@ -50,7 +49,6 @@ impl ServeConfig {
     /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
     /// evaluation time: pass it to `commands::trust::load_engine` and friends so the
     /// server evaluates exactly as the CLI does.
-    #[allow(dead_code)] // for the insights routes
     pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
         EvalArgs {
             at,
@@ -72,6 +70,10 @@ struct Inner {
     readers: Arc<Vec<Mutex<Box<dyn Store>>>>,
     reader_permits: Arc<Semaphore>,
     live: Live,
+    /// The report and alert caches (`insights`).
+    insights: super::insights::Insights,
+    /// The ledger's signing key (`ledger`).
+    ledger: super::ledger::Ledger,
     /// hex SHA-256 of a key → (when looked up, who it is).
     keys: Mutex<HashMap<String, (Instant, Principal)>>,
 }
@@ -86,11 +88,12 @@ impl AppState {
     pub fn open(config: ServeConfig) -> anyhow::Result<AppState> {
         let rules: Rules = crate::commands::trust::rules(&config.rules)?;
         Engine::new(rules.clone()).context("invalid rules")?;
-        let writer = crate::open_store_at(&config.db)?;
+        let mut writer = crate::open_store_at(&config.db)?;
         let readers = (0..READERS)
             .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let live = Live::load(&*writer, rules, !config.no_text)?;
+        let ledger = super::ledger::Ledger::open(&config, &mut *writer);
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -98,6 +101,8 @@ impl AppState {
                 readers: Arc::new(readers),
                 reader_permits: Arc::new(Semaphore::new(READERS)),
                 live,
+                insights: super::insights::Insights::default(),
+                ledger,
                 keys: Mutex::new(HashMap::new()),
             }),
         })
@@ -166,6 +171,16 @@ impl AppState {
     #[allow(dead_code)] // a cache key for the insights and dashboard routes
     pub fn generation(&self, merchant: &str) -> u64 {
         self.inner.live.generation(merchant)
+    }
+
+    /// The report and alert caches.
+    pub fn insights(&self) -> &super::insights::Insights {
+        &self.inner.insights
+    }
+
+    /// The transparency log's signing key.
+    pub fn ledger(&self) -> &super::ledger::Ledger {
+        &self.inner.ledger
     }
 
     /// The live engines (one per merchant, kept current by the follower).

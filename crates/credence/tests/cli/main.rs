@@ -8,6 +8,7 @@ mod ledger;
 mod postgres;
 mod report;
 mod serve;
+mod serve_insights;
 mod text;
 mod trust;
 mod util;
