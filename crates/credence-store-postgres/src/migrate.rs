@@ -23,13 +23,21 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
     const OP: &str = "migrating the schema";
     let mut tx = client.transaction().map_err(pg(OP))?;
     lock(&mut tx, LOCK_MIGRATE).map_err(pg("migrating: taking the migration lock"))?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS credence_schema (
+    // Only create the version table when it is missing: a user without the right to
+    // create tables can then use an up-to-date schema.
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('credence_schema') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(pg("migrating: looking for credence_schema"))?;
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE credence_schema (
              one     BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), -- a single row
              version BIGINT NOT NULL
          )",
-    )
-    .map_err(pg("migrating: creating credence_schema"))?;
+        )
+        .map_err(pg("migrating: creating credence_schema"))?;
+    }
     let found: i64 = match tx
         .query_opt("SELECT version FROM credence_schema", &[])
         .map_err(pg("migrating: reading the schema version"))?

@@ -380,3 +380,49 @@ fn a_nul_in_a_column_is_refused_clearly() {
     );
     assert_eq!(s.get("n2").unwrap().unwrap().raw, text.raw);
 }
+
+/// Once migrated, the schema is usable by a role that may read and write rows but not
+/// create tables (connecting migrates nothing and creates nothing).
+#[test]
+fn a_role_without_create_rights_uses_a_migrated_schema() {
+    let Some(db) = TestDb::get("a_role_without_create_rights_uses_a_migrated_schema") else {
+        return;
+    };
+    let url = db.fresh_url();
+    drop(PostgresStore::connect(&url).unwrap());
+    let config: postgres::Config = url.parse().unwrap();
+    let schema = url.rsplit("%3D").next().unwrap().to_string();
+    let role = format!("credence_test_role_{:016x}", rand::random::<u64>());
+    let grant = format!(
+        "CREATE ROLE {role} LOGIN;
+         GRANT USAGE ON SCHEMA {schema} TO {role};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};"
+    );
+    db.admin.lock().unwrap().batch_execute(&grant).unwrap();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let dbname = config.get_dbname().unwrap_or("postgres");
+    let as_role = format!(
+        "host={host} port={port} user={role} dbname={dbname} options='-csearch_path={schema}'"
+    );
+    let result = std::panic::catch_unwind(|| {
+        let mut s = PostgresStore::connect(&as_role).expect("connect as the limited role");
+        assert_eq!(
+            s.insert_batch(&[review("r1", "c1", 4)]).unwrap(),
+            vec![Outcome::Accepted]
+        );
+        assert_eq!(s.ledger_size().unwrap(), 1);
+        assert!(audit(&s, &[]).unwrap().passed());
+    });
+    db.admin
+        .lock()
+        .unwrap()
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
