@@ -151,7 +151,11 @@ impl LedgerStore for PostgresStore {
         merchant: Option<&str>,
     ) -> Result<Erasure, StoreError> {
         const OP: &str = "erase_customer";
-        let conn = self.conn.get_mut();
+        let conn = self
+            .conn
+            .get_mut()
+            .as_mut()
+            .ok_or_else(|| crate::closed(OP))?;
         let mut tx = conn.client.transaction().map_err(pg(OP))?;
         lock(&mut tx, LOCK_WRITE).map_err(pg("erase_customer: taking the write lock"))?;
         let mut erasure = Erasure {

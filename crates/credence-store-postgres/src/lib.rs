@@ -36,9 +36,10 @@
 //! # Blocking
 //!
 //! The client is `postgres`, the synchronous wrapper of `tokio-postgres`: each call
-//! blocks the thread. It runs its own small runtime, so **connecting, calling or
-//! dropping the store on a thread that is running a tokio runtime panics**; async
-//! callers (the server) use `tokio::task::spawn_blocking`. TLS is not supported yet (connections use `NoTls`):
+//! blocks the thread. It runs its own small runtime, so **connecting or calling the
+//! store on a thread that is running a tokio runtime panics**; async callers (the
+//! server) use `tokio::task::spawn_blocking`. Dropping it there is safe: the
+//! connections are then closed on a thread of their own. TLS is not supported yet (connections use `NoTls`):
 //! connect over a local socket, `127.0.0.1`, or a trusted network.
 //!
 //! Timestamps are `BIGINT` epoch microseconds, as in SQLite. Errors are
@@ -102,7 +103,8 @@ pub struct PostgresStore {
     /// The main connection, for writes and point reads. In a `RefCell` because the
     /// traits read through `&self` and the driver needs `&mut`; never borrowed while a
     /// caller's visitor runs.
-    conn: RefCell<Conn>,
+    /// `None` only while the store is being dropped (see its `Drop`).
+    conn: RefCell<Option<Conn>>,
     /// How to open more connections (for scans).
     config: postgres::Config,
     /// Idle scan connections, reused.
@@ -201,10 +203,10 @@ impl PostgresStore {
         let mut client = config.connect(NoTls).map_err(pg("connect"))?;
         migrate::migrate(&mut client)?;
         Ok(PostgresStore {
-            conn: RefCell::new(Conn {
+            conn: RefCell::new(Some(Conn {
                 client,
                 statements: HashMap::new(),
-            }),
+            })),
             config,
             readers: RefCell::new(Vec::new()),
             secrets: HashMap::new(),
@@ -219,9 +221,7 @@ impl PostgresStore {
         op: &'static str,
         f: impl FnOnce(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.try_borrow_mut().map_err(|_| {
-            StoreError::Backend(format!("PostgreSQL, {op}: the connection is busy").into())
-        })?;
+        let mut conn = main_conn(&self.conn, op)?;
         f(&mut conn).map_err(pg(op))
     }
 
@@ -265,6 +265,37 @@ impl PostgresStore {
             idle.push(client);
         }
         result
+    }
+}
+
+/// The main connection, borrowed. Errors (not panics) if it is already in use, which
+/// would be a bug of this crate, or closed.
+fn main_conn<'a>(
+    cell: &'a RefCell<Option<Conn>>,
+    op: &'static str,
+) -> Result<std::cell::RefMut<'a, Conn>, StoreError> {
+    let borrowed = cell.try_borrow_mut().map_err(|_| {
+        StoreError::Backend(format!("PostgreSQL, {op}: the connection is busy").into())
+    })?;
+    std::cell::RefMut::filter_map(borrowed, Option::as_mut).map_err(|_| closed(op))
+}
+
+/// The error of a store whose connection is gone.
+fn closed(op: &'static str) -> StoreError {
+    StoreError::Backend(format!("PostgreSQL, {op}: the store is closed").into())
+}
+
+/// Closing a connection blocks on the driver's own runtime, which panics on a thread
+/// that drives async tasks (say the server drops its state when it stops): there, the
+/// connections are closed on a plain thread instead.
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return; // an ordinary thread: the fields close themselves
+        }
+        let conn = self.conn.get_mut().take();
+        let readers = std::mem::take(self.readers.get_mut());
+        let _ = std::thread::spawn(move || drop((conn, readers))).join();
     }
 }
 
@@ -450,9 +481,7 @@ impl EventStore for PostgresStore {
                 .into(),
             ));
         }
-        let mut conn = self.conn.try_borrow_mut().map_err(|_| {
-            StoreError::Backend("PostgreSQL, insert_batch: the connection is busy".into())
-        })?;
+        let mut conn = main_conn(&self.conn, "insert_batch")?;
         let Conn { client, .. } = &mut *conn;
         let mut tx = client.transaction().map_err(pg("insert_batch: begin"))?;
         lock(&mut tx, LOCK_WRITE).map_err(pg("insert_batch: taking the write lock"))?;
@@ -616,9 +645,8 @@ impl EventStore for PostgresStore {
 
 impl credence_ledger::HashReader for PostgresStore {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, credence_ledger::LedgerError> {
-        let mut conn = self.conn.try_borrow_mut().map_err(|_| {
-            credence_ledger::LedgerError::Store("the PostgreSQL connection is busy".into())
-        })?;
+        let mut conn =
+            main_conn(&self.conn, "read_hashes").map_err(credence_ledger::LedgerError::store)?;
         tree::read_hashes(&mut conn.client, indexes)
     }
 }

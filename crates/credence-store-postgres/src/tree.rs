@@ -159,7 +159,11 @@ impl TreeStore for PostgresStore {
             StoreError::Tree(e) => e,
             e => LedgerError::store(e),
         };
-        let conn = self.conn.get_mut();
+        let conn = self
+            .conn
+            .get_mut()
+            .as_mut()
+            .ok_or_else(|| to_ledger(crate::closed("write_leaves")))?;
         let mut tx = conn
             .client
             .transaction()

@@ -426,3 +426,19 @@ fn a_role_without_create_rights_uses_a_migrated_schema() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// A server that stops drops its stores on an async thread; closing the driver's
+/// connections there must not panic.
+#[test]
+fn dropping_the_store_on_an_async_thread_does_not_panic() {
+    let Some(db) = TestDb::get("dropping_the_store_on_an_async_thread_does_not_panic") else {
+        return;
+    };
+    let mut s = db.fresh();
+    s.insert_batch(&[review("r1", "c1", 4)]).unwrap();
+    s.scan(&Filter::default(), &mut |_| Ok(())).unwrap(); // opens a scan connection
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async move { drop(s) });
+}
