@@ -217,13 +217,14 @@ async function main() {
   mkdirSync(shots, { recursive: true });
   let base = process.env.CREDENCE_URL?.replace(/\/$/, '');
   let key = process.env.CREDENCE_KEY;
+  let db = null; // the store, when this run started the server
 
   if (!base) {
     await step('the demo store, a read key and a running server', async () => {
       check(existsSync(bin), `no credence binary at ${bin}: build it (cargo build -p credence) or set CREDENCE_BIN`);
       tmp = mkdtempSync(path.join(tmpdir(), 'credence-browser-'));
       run(['demo', '--size', 'small', '--dir', tmp], 'credence demo');
-      const db = path.join(tmp, 'credence.db');
+      db = path.join(tmp, 'credence.db');
       check(existsSync(db), `credence demo wrote no ${db}`);
       const created = JSON.parse(run(['--db', db, 'keys', 'create', '--scope', 'read', '--json'], 'credence keys create'));
       key = created.key;
@@ -434,6 +435,31 @@ async function main() {
     current = page;
     await other.close();
   });
+
+  if (db) {
+    await step('a key for one merchant sees that merchant only', async () => {
+      const scoped = JSON.parse(run(['--db', db, 'keys', 'create', '--scope', 'read', '--merchant', 'm-bank', '--json'], 'credence keys create --merchant'));
+      const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      other.setDefaultTimeout(TIMEOUT);
+      const p = await other.newPage();
+      current = p;
+      // Asking for another merchant's data is a 403 here (expected), nowhere else.
+      watch(p, 'm-bank key', problems, (url, status) => status === 403 && new URL(url).pathname.startsWith('/v1/merchants/m-tea'));
+      await p.goto(`${base}/login`);
+      await p.getByTestId('login-key').fill(scoped.key);
+      await Promise.all([p.waitForURL(`${base}/`), p.getByTestId('login-submit').click()]);
+      await ready(p);
+      const ids = await p.getByTestId('merchant-card').evaluateAll((els) => els.map((e) => e.dataset.merchant));
+      check(JSON.stringify(ids) === '["m-bank"]', `a key for m-bank sees ${JSON.stringify(ids)}`);
+      await p.goto(`${base}/#/merchants/m-tea`);
+      await p.waitForSelector('#app > .view[data-ready="true"]');
+      const error = await p.getByTestId('error').textContent();
+      check(/restricted|403|forbidden/i.test(error || ''), `m-tea's page for an m-bank key shows no refusal: ${error}`);
+      await shot(p, '11-merchant-key-refused');
+      current = page;
+      await other.close();
+    });
+  }
 
   await step('no console error, page error or failed request anywhere', async () => {
     check(problems.length === 0, `${problems.length} problem(s):\n${problems.join('\n')}`);
