@@ -199,6 +199,43 @@ impl Live {
         metrics::gauge!("credence_last_seq").set(self.last_seq() as f64);
     }
 
+    /// Recomputes the cached answers (every relationship, the merchant report) of each
+    /// merchant whose cache is older than its generation, several merchants at once.
+    /// Blocking: seconds on a large store. Run at start and by the follower after a
+    /// change, so that lookups are map reads; a lookup that comes first computes its
+    /// one relationship itself.
+    pub fn warm(&self) -> Result<()> {
+        let stale: Vec<Arc<LiveMerchant>> = read(&self.inner.merchants)
+            .values()
+            .filter(|m| !m.is_warm())
+            .cloned()
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(stale.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| -> Result<()> {
+                        while let Some(m) = stale.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            m.snapshot(None)?;
+                            m.report_json(None)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a warming thread panicked")))
+            })
+        })
+    }
+
     /// One merchant, if it has events.
     pub fn merchant(&self, name: &str) -> Option<Arc<LiveMerchant>> {
         read(&self.inner.merchants).get(name).cloned()
@@ -267,6 +304,13 @@ impl LiveMerchant {
             report: Mutex::new(None),
             snapshot: Mutex::new(None),
         }
+    }
+
+    /// Whether the cached answers are those of the current generation.
+    pub fn is_warm(&self) -> bool {
+        lock(&self.snapshot)
+            .as_ref()
+            .is_some_and(|s| s.generation == self.generation())
     }
 
     /// The merchant's generation.

@@ -149,6 +149,15 @@ async fn follow(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
         if let Err(e) = state.catch_up().await {
             tracing::warn!(error = %e, "follower: cannot read new events");
         }
+        // Recompute what changed, so that lookups stay map reads.
+        let live = state.live().clone();
+        match tokio::task::spawn_blocking(move || live.warm()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = format!("{e:#}"), "follower: cannot warm the cache")
+            }
+            Err(e) => tracing::warn!(error = %e, "follower: the warming task failed"),
+        }
     }
 }
 

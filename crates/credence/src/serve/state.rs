@@ -93,6 +93,12 @@ impl AppState {
             .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let live = Live::load(&*writer, rules, !config.no_text)?;
+        let started = Instant::now();
+        live.warm()?;
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "trust of every relationship cached"
+        );
         let ledger = super::ledger::Ledger::open(&config, &mut *writer);
         Ok(AppState {
             inner: Arc::new(Inner {

@@ -572,6 +572,15 @@ fn sigterm_during_a_post_still_answers_it_and_stores_everything() {
     let mut conn = TcpStream::connect(&addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
+    // A first request on the same connection proves the server has accepted it.
+    write!(conn, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !seen.ends_with(br#"{"status":"ok"}"#) {
+        let n = conn.read(&mut buf).unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
     write!(
         conn,
         "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ingest}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
