@@ -183,7 +183,7 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Principal, ApiE
     }
     let h = hash.clone();
     let record = state
-        .read(move |store| Ok(store.api_key_by_hash(&h)?))
+        .read_quick(move |store| Ok(store.api_key_by_hash(&h)?))
         .await?;
     let Some(record) = record else {
         return Err(ApiError::unauthorized("invalid API key"));

@@ -4,7 +4,8 @@
 //!
 //! - [`state`] — [`AppState`], shared by every handler: the configuration, the store
 //!   connections (one writer, a pool of two readers, used through [`AppState::read`] and
-//!   [`AppState::write`] on the blocking pool), the live engines and the key cache.
+//!   [`AppState::write`] on the blocking pool, and one for the follower and key
+//!   lookups, so they never queue behind a report), the live engines and the key cache.
 //! - [`live`] — one engine per merchant, loaded at start and kept current by the
 //!   *follower* (a task applying what `EventStore::scan_since` returns, every second
 //!   and after each POST); a *generation* per merchant keys every cached answer.
@@ -220,7 +221,7 @@ struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.read(|store| Ok(store.stats()?)).await {
+    match state.read_quick(|store| Ok(store.stats()?)).await {
         Ok(_) => Json(Health { status: "ok" }).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");

@@ -1,5 +1,6 @@
 //! [`AppState`]: what every handler shares — the configuration, the store connections
-//! (one *writer*, a small pool of *readers*), the live engines with their per-merchant
+//! (one *writer*, a small pool of *readers*, one *quick* connection for the follower,
+//! key lookups and the health check), the live engines with their per-merchant
 //! *generation*, and the cache of API keys.
 //!
 //! Store calls are blocking (SQLite, the synchronous PostgreSQL client), so
@@ -69,6 +70,9 @@ struct Inner {
     writer: Arc<Mutex<Box<dyn Store>>>,
     readers: Arc<Vec<Mutex<Box<dyn Store>>>>,
     reader_permits: Arc<Semaphore>,
+    /// A connection of its own for short reads that must not queue behind reports:
+    /// the follower, key lookups, the health check.
+    quick: Arc<Mutex<Box<dyn Store>>>,
     live: Live,
     /// The report and alert caches (`insights`).
     insights: super::insights::Insights,
@@ -92,6 +96,7 @@ impl AppState {
         let readers = (0..READERS)
             .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let quick = crate::open_store_at(&config.db)?;
         let live = Live::load(&*writer, rules, !config.no_text)?;
         let started = Instant::now();
         live.warm()?;
@@ -106,6 +111,7 @@ impl AppState {
                 writer: Arc::new(Mutex::new(writer)),
                 readers: Arc::new(readers),
                 reader_permits: Arc::new(Semaphore::new(READERS)),
+                quick: Arc::new(Mutex::new(quick)),
                 live,
                 insights: super::insights::Insights::default(),
                 ledger,
@@ -145,6 +151,22 @@ impl AppState {
         })
         .await;
         match joined {
+            Ok(result) => result.map_err(ApiError::Internal),
+            Err(e) => Err(ApiError::internal(anyhow::anyhow!(
+                "a store read failed: {e}"
+            ))),
+        }
+    }
+
+    /// Runs `f` with the server's own connection for short reads (the follower, key
+    /// lookups, the health check), so that they never wait behind a long report on the
+    /// readers. Not for handlers.
+    pub(crate) async fn read_quick<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let quick = self.inner.quick.clone();
+        match tokio::task::spawn_blocking(move || f(&**lock(&quick))).await {
             Ok(result) => result.map_err(ApiError::Internal),
             Err(e) => Err(ApiError::internal(anyhow::anyhow!(
                 "a store read failed: {e}"
@@ -203,7 +225,7 @@ impl AppState {
         let after = live.last_seq();
         let text = !self.inner.config.no_text;
         let batch = self
-            .read(move |store| super::live::read_since(store, after, text))
+            .read_quick(move |store| super::live::read_since(store, after, text))
             .await?;
         live.apply(batch);
         Ok(())
