@@ -18,9 +18,14 @@ struct Server {
 
 impl Server {
     fn start(ws: &Workspace) -> Server {
+        Server::start_with(ws, &[])
+    }
+
+    fn start_with(ws: &Workspace, args: &[&str]) -> Server {
         let mut child = ws
             .cmd()
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -215,6 +220,21 @@ fn ingest_over_http_answers_per_line_and_stores_like_the_cli() {
     assert_eq!(stats["events"], 3, "{stats}");
     let ids: Vec<String> = ws.stored().into_iter().map(|(_, id, _)| id).collect();
     assert_eq!(ids, ["e1", "e3", "e4"]);
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_whole() {
+    let ws = Workspace::new();
+    let (_, ingest) = key(&ws, &["ingest"], None);
+    let server = Server::start_with(&ws, &["--max-body", "1000"]);
+    let line = r#"{"id":"big","type":"order","at":"2026-03-01T10:00:00Z","merchant":"m-tea","customer":"c-1","order":"o-1"}"#;
+    let body = format!("{line}\n").repeat(20);
+    let (status, v) = server.post("/v1/events", Some(&ingest), "application/x-ndjson", &body);
+    assert_eq!(status, 413, "{v}");
+    assert_eq!(v["error"]["code"], "payload_too_large");
+    assert!(ws.stored().is_empty());
+    let (status, _) = server.post("/v1/events", Some(&ingest), "application/x-ndjson", line);
+    assert_eq!(status, 200);
 }
 
 #[test]
