@@ -48,6 +48,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use error::ApiError;
 pub use state::{AppState, ServeConfig};
 
 /// The OpenAPI document's header; the paths come from the modules' `routes()`.
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> axum::Router {
     // ── end of the dashboard's spot ──
     let max_body = state.config().max_body;
     router
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(observe))
         .with_state(state)
@@ -208,6 +210,14 @@ async fn observe(req: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// Any other path: a 404 in the API's error shape.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no route `{}` (the routes are in /openapi.json)",
+        uri.path()
+    ))
 }
 
 /// The health answer.

@@ -553,6 +553,10 @@ fn health_metrics_and_the_openapi_document() {
         assert!(metrics.contains(needle), "no `{needle}` in\n{metrics}");
     }
 
+    let (status, body) = server.get("/v1/nope", Some(&admin));
+    assert_eq!(status, 404);
+    assert!(body.contains(r#""code":"not_found""#), "{body}");
+
     let (status, doc) = server.get("/openapi.json", None);
     assert_eq!(status, 200);
     let doc: Value = serde_json::from_str(&doc).unwrap();
