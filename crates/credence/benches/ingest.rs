@@ -14,13 +14,12 @@ fn main() {
 }
 
 fn lines() -> Vec<String> {
-    let path = std::env::var("CREDENCE_BENCH_FILE").unwrap_or_else(|_| "/tmp/big.jsonl".into());
-    std::fs::read_to_string(path)
-        .expect("bench file")
-        .lines()
-        .take(200_000)
-        .map(str::to_string)
-        .collect()
+    let size = match std::env::var("CREDENCE_BENCH_SIZE").as_deref() {
+        Ok("small") => credence_demo::Size::Small,
+        Ok("medium") => credence_demo::Size::Medium,
+        _ => credence_demo::Size::Large,
+    };
+    credence_demo::generate(&credence_demo::DemoConfig::new(42, size)).collect()
 }
 
 #[divan::bench(sample_count = 3)]
