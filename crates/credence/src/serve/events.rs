@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -226,15 +226,28 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// Query parameters of `POST /v1/events`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IngestParams {
+    /// Answer only once the events are visible to reads (default: answer right after
+    /// the commit; the follower applies them within a second).
+    #[serde(default)]
+    pub wait: bool,
+}
+
 /// Store a batch of events.
 ///
 /// The body is a JSON array of events or JSON Lines (events v1, docs/events-v1.md), at
 /// most `--max-body` bytes (default 16 MiB). Each line is validated like `credence
 /// ingest`; an event whose id is stored with the same content is a duplicate, with other
 /// content a rejected conflict. A key restricted to a merchant has the lines of other
-/// merchants rejected (field `merchant`). The answer comes after the commit: 200 when no
-/// line was rejected, 207 when some were (the others are stored).
+/// merchants rejected (field `merchant`). The answer comes after the commit (an answered
+/// event is durable): 200 when no line was rejected, 207 when some were (the others are
+/// stored). Reads see new events once the follower has applied them, within a second;
+/// `?wait=true` answers only after that, for a client that reads its own writes at once.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
+    params(IngestParams),
     request_body(description = "a JSON array of events, or JSON Lines (events v1)",
         content((String = "application/x-ndjson"), (String = "application/json"),
             (String = "application/jsonl"), (String = "text/plain"))),
@@ -249,6 +262,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 async fn post_events(
     State(state): State<AppState>,
     principal: Principal,
+    Query(params): Query<IngestParams>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -298,10 +312,15 @@ async fn post_events(
                 }
             }
         }
-        // The events are committed: make them visible to reads before answering, so a
-        // client reads its own writes. A failure here is the follower's to retry.
-        if let Err(e) = state.catch_up().await {
-            tracing::warn!(error = %e, "cannot apply new events yet; the follower retries");
+        // The events are committed (acknowledged). Applying them to the live engines
+        // (text analysis, evidence, warming the caches) is the follower's work, off this
+        // request's path, unless the client asked to read its own writes at once.
+        if params.wait {
+            if let Err(e) = state.catch_up().await {
+                tracing::warn!(error = %e, "cannot apply new events yet; the follower retries");
+            }
+        } else {
+            state.nudge_follower();
         }
     }
     let mut response = IngestResponse {

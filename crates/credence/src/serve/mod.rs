@@ -140,13 +140,15 @@ pub async fn serve(
     result.map_err(anyhow::Error::from)
 }
 
-/// The follower: catches up every second until told to stop.
+/// The follower: catches up every second, and at once when a POST nudges it, until told
+/// to stop.
 async fn follow(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            _ = state.follower_nudged() => {}
             _ = stop.changed() => return,
         }
         if let Err(e) = state.catch_up().await {

@@ -80,6 +80,8 @@ struct Inner {
     ledger: super::ledger::Ledger,
     /// hex SHA-256 of a key → (when looked up, who it is).
     keys: Mutex<HashMap<String, (Instant, Principal)>>,
+    /// Wakes the follower early (after a POST's commit).
+    follower: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -116,6 +118,7 @@ impl AppState {
                 insights: super::insights::Insights::default(),
                 ledger,
                 keys: Mutex::new(HashMap::new()),
+                follower: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -229,6 +232,16 @@ impl AppState {
             .await?;
         live.apply(batch);
         Ok(())
+    }
+
+    /// Wakes the follower now instead of at its next tick.
+    pub fn nudge_follower(&self) {
+        self.inner.follower.notify_one();
+    }
+
+    /// Resolves when [`AppState::nudge_follower`] was called (a missed call counts once).
+    pub async fn follower_nudged(&self) {
+        self.inner.follower.notified().await;
     }
 
     /// The cached principal of a key hash, if looked up less than [`KEY_CACHE_TTL`] ago.

@@ -9,6 +9,7 @@ mod postgres;
 mod report;
 mod serve;
 mod serve_insights;
+mod serve_kill;
 mod text;
 mod trust;
 mod util;

@@ -341,9 +341,15 @@ fn trust_endpoints_answer_what_the_cli_prints() {
     assert_eq!(more["items"][0]["merchant"], "m-tea");
     assert_eq!(more["next"], Value::Null);
 
-    // A POST is visible to the next read, and equals the CLI on the new store.
+    // A POST with ?wait=true is visible to the next read, and equals the CLI on the new
+    // store.
     let new = r#"{"id":"n1","type":"order","at":"2026-04-01T10:00:00Z","merchant":"m-tea","customer":"c05","order":"n1","promised_by":"2026-04-02T10:00:00Z"}"#;
-    let (status, _) = server.post("/v1/events", Some(&ingest), "application/x-ndjson", new);
+    let (status, _) = server.post(
+        "/v1/events?wait=true",
+        Some(&ingest),
+        "application/x-ndjson",
+        new,
+    );
     assert_eq!(status, 200);
     let http = server.json("/v1/merchants/m-tea/customers/c05/trust", &read);
     assert_eq!(http, ws.json(&["trust", "-m", "m-tea", "-c", "c05"]));
