@@ -8,8 +8,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use credence_events::Rejection;
