@@ -34,10 +34,11 @@ pub const KEY_PREFIX: &str = "crd_";
 pub enum Scope {
     /// `POST /v1/events`.
     Ingest,
-    /// Every `GET /v1/…` and the dashboard.
+    /// Every `GET /v1/…`, the dashboard, and acknowledging or resolving alerts (the
+    /// people who read alerts triage them; a status changes no event and no trust).
     Read,
-    /// Everything, including what changes state beyond events (alert statuses, ledger
-    /// checkpoints).
+    /// Both of the others: a key for operators. (No HTTP route needs more than `read` or
+    /// `ingest` yet; keys are managed with `credence keys` on the store itself.)
     Admin,
 }
 
