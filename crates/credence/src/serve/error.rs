@@ -5,6 +5,8 @@
 //! what went wrong inside the server is for the operator, not the client.
 
 use axum::Json;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -133,6 +135,13 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The parameters of a query string, or a 400 in the API's error shape naming what is
+/// wrong (axum's own rejection would answer plain text).
+pub fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Principal, Scope};
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, query};
 use super::state::AppState;
 use crate::commands::alerts;
 use crate::commands::report::{self, ReportError, ReportQuery};
@@ -145,11 +145,6 @@ struct ReportKey {
     to: Option<Timestamp>,
     by: Option<Granularity>,
     tz: String,
-}
-
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(q)| q)
-        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 /// A JSON body already serialised.

@@ -274,9 +274,7 @@ async fn get_consistency(
     State(state): State<AppState>,
     q: Result<Query<ConsistencyParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let ConsistencyParams { old, new } = q
-        .map(|Query(q)| q)
-        .map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ConsistencyParams { old, new } = super::error::query(q)?;
     if old > new {
         return Err(ApiError::bad_request(format!(
             "old: {old} is larger than new ({new})"

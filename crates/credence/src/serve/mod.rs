@@ -37,6 +37,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -285,7 +286,14 @@ fn cookie(value: &str, max_age: Option<u64>) -> HeaderValue {
 #[utoipa::path(post, path = "/login", tag = "dashboard",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "to `/` with the cookie set, or to `/login?error=1`")))]
-async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    // A form that is not a form, or has no key, is a failed sign-in like a wrong key.
+    let Ok(Form(form)) = form else {
+        return Redirect::to("/login?error=1").into_response();
+    };
     let key = form.key.trim();
     match auth::authenticate(&state, key).await {
         Ok(p) if p.has(auth::Scope::Read) => {

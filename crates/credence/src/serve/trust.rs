@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Principal, Scope};
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, query};
 use super::live::{LiveMerchant, Row};
 use super::state::AppState;
 
@@ -92,11 +92,6 @@ fn eval_time(at: &Option<String>) -> Result<Option<Timestamp>, ApiError> {
     at.as_deref()
         .map(|s| crate::commands::trust::parse_eval_time(s).map_err(ApiError::bad_request))
         .transpose()
-}
-
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(q)| q)
-        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 fn merchant(
@@ -179,7 +174,8 @@ struct MerchantCursor {
 /// The merchants the key may see, with their reputation (as `credence merchant --json`),
 /// by name.
 #[utoipa::path(get, path = "/v1/merchants", tag = "trust", params(PageQuery),
-    responses((status = 200, body = MerchantPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = MerchantPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list_merchants(
     State(state): State<AppState>,
@@ -234,8 +230,9 @@ struct AtQuery {
 /// stage: `credence merchant M --json`.
 #[utoipa::path(get, path = "/v1/merchants/{merchant}", tag = "trust",
     params(("merchant" = String, Path, description = "the merchant"), AtQuery),
-    responses((status = 200, body = MerchantReportDoc), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = MerchantReportDoc), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn get_merchant(
     State(state): State<AppState>,
@@ -303,6 +300,7 @@ struct CustomersQuery {
     stage: Option<String>,
     /// Order: score (lowest trust first, the default), score_desc, uncertainty (most
     /// uncertain first), customer.
+    #[param(inline)]
     sort: Option<Sort>,
     /// Items per page: 1–1000 [default 100].
     limit: Option<usize>,
@@ -405,8 +403,9 @@ async fn list_customers(
 #[utoipa::path(get, path = "/v1/merchants/{merchant}/customers/{customer}/trust", tag = "trust",
     params(("merchant" = String, Path, description = "the merchant"),
         ("customer" = String, Path, description = "the customer"), AtQuery),
-    responses((status = 200, body = TrustReportDoc), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = TrustReportDoc), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn get_trust(
     State(state): State<AppState>,
