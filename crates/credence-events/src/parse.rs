@@ -82,6 +82,12 @@ fn validate(o: &Fields<'_>) -> Result<Event, Rejection> {
     };
     let event_type = match EventType::from_wire(type_name) {
         Some(t) => Some(t),
+        None if type_name.contains('\0') => {
+            return Err(Rejection::field(
+                "type",
+                "field `type` must not contain the character U+0000".to_string(),
+            ));
+        }
         None if type_name.starts_with("x-") && type_name.len() > 2 => None,
         None => {
             return Err(Rejection::field(
@@ -284,7 +290,14 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(Value::String(s)) => {
                 let n = s.chars().count();
-                if n == 0 || n > MAX_ID_CHARS {
+                if s.contains('\0') {
+                    // PostgreSQL text cannot hold U+0000, and no real id needs it: one
+                    // rule for every store, decided per line.
+                    Err(Rejection::field(
+                        name,
+                        format!("field `{name}` must not contain the character U+0000"),
+                    ))
+                } else if n == 0 || n > MAX_ID_CHARS {
                     Err(Rejection::field(
                         name,
                         format!(

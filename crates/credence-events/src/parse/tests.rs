@@ -85,6 +85,19 @@ fn ids_are_strings_of_1_to_128_chars() {
 }
 
 #[test]
+fn ids_and_custom_types_refuse_u0000() {
+    // A store must hold every accepted event; PostgreSQL text cannot hold U+0000.
+    let m = field_err("churn", json!({"customer": "c\u{0}1"}), "customer");
+    assert_eq!(m, "field `customer` must not contain the character U+0000");
+    let m = field_err("churn", json!({"id": "e\u{0}"}), "id");
+    assert_eq!(m, "field `id` must not contain the character U+0000");
+    let m = field_err("x-\u{0}visit", json!({}), "type");
+    assert_eq!(m, "field `type` must not contain the character U+0000");
+    // Other text may hold it (it is stored escaped in the raw line).
+    assert!(parse_value(&event("review", json!({"rating": 4, "text": "a\u{0}b"}))).is_ok());
+}
+
+#[test]
 fn type_must_be_known_or_custom() {
     let m = field_err("purchase", json!({}), "type");
     assert!(
