@@ -148,11 +148,14 @@ enum Command {
     ///
     /// Prints `listening on http://ADDR` once bound. Requests need an API key
     /// (`credence keys create`) as `Authorization: Bearer crd_…`, except /healthz,
-    /// /metrics and /openapi.json. Endpoints, scopes and shapes: docs/server.md.
+    /// /metrics, /openapi.json and the public ledger (/v1/ledger/…). The dashboard is
+    /// at / (sign in with a read key). Endpoints, scopes and shapes: docs/server.md.
     ///
     /// Examples:
+    ///   credence keys create --scope read          # a key for people (dashboard, GETs)
+    ///   credence keys create --scope ingest        # a key for your shop system
     ///   credence serve --listen 127.0.0.1:8080
-    ///   credence --db credence-demo/credence.db serve --listen 0.0.0.0:8080
+    ///   credence --db postgres://credence@db.internal/credence serve --listen 0.0.0.0:8080
     #[command(verbatim_doc_comment)]
     Serve(commands::serve::ServeArgs),
     /// API keys for `credence serve`: create (printed once), list, revoke.

@@ -28,7 +28,8 @@ pub struct LedgerArgs {
     #[arg(long, global = true, value_name = "NAME")]
     origin: Option<String>,
     /// The Ed25519 signing key, created (mode 0600) on first use and never printed
-    /// [default: <db>.ledger.key].
+    /// [default: <db>.ledger.key beside a SQLite
+    /// store; credence-<database>.ledger.key in the working directory for PostgreSQL].
     #[arg(long, global = true, value_name = "PATH")]
     key_file: Option<PathBuf>,
     #[command(subcommand)]

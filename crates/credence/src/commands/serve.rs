@@ -20,7 +20,8 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes; a larger POST is answered 413.
     #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
     max_body: usize,
-    /// The ledger's signing key [default: <db>.ledger.key].
+    /// The ledger's signing key [default: <db>.ledger.key beside a SQLite
+    /// store; credence-<database>.ledger.key in the working directory for PostgreSQL].
     #[arg(long, value_name = "PATH")]
     key_file: Option<PathBuf>,
     /// Evidence rules from a TOML file, as `credence trust --config`.
