@@ -31,6 +31,11 @@ impl LedgerStore for PostgresStore {
         })
     }
 
+    fn erasures(&self) -> Result<u64, StoreError> {
+        let n = self.with("erasures", |c| erasure_epoch(&mut c.client))?;
+        Ok(n.max(0) as u64)
+    }
+
     fn ledger_size(&self) -> Result<u64, StoreError> {
         self.with("ledger_size", |c| crate::ledger_size(&mut c.client))
     }

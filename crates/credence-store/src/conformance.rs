@@ -647,8 +647,14 @@ fn erasure_keeps_the_log_verifiable<S: LedgerStore>(s: &mut S) {
         .expect("logged");
     let opening = opening.expect("opening");
 
+    assert_eq!(s.erasures().expect("erasures"), 0);
     let e = s.erase_customer("c1", Some("m")).expect("erase");
     assert_eq!((e.events, e.tombstones, e.secrets), (3, 2, 1), "{e:?}");
+    assert_eq!(
+        s.erasures().expect("erasures"),
+        1,
+        "an erasure is counted, so followers reload"
+    );
     assert!(s.customer_secret("m", "c1").expect("secret").is_none());
     let mut left = 0;
     s.scan(&Filter::default(), &mut |ev| {

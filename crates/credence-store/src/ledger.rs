@@ -177,6 +177,10 @@ pub trait LedgerStore: EventStore + HashReader {
     ) -> Result<(), StoreError>;
     /// Visits `(event id, type, log index)` of every stored event of a logged type.
     fn scan_logged_events(&self, visit: &mut LoggedEventVisitor<'_>) -> Result<(), StoreError>;
+    /// How many erasures the store has seen. An erasure rewrites stored events in place
+    /// (same sequence numbers), so a long-running reader that follows
+    /// [`crate::EventStore::scan_since`] reloads when this changes.
+    fn erasures(&self) -> Result<u64, StoreError>;
     /// Erases a customer (of one merchant, or of every merchant): destroys the secret,
     /// rewrites their events with [`anonymize`] under a random pseudonym per merchant,
     /// records a tombstone for each logged event, all in one transaction.

@@ -637,6 +637,10 @@ impl LedgerStore for SqliteStore {
         Ok(v)
     }
 
+    fn erasures(&self) -> Result<u64, StoreError> {
+        Ok(erasure_epoch(&self.conn)?.max(0) as u64)
+    }
+
     fn ledger_size(&self) -> Result<u64, StoreError> {
         ledger_size(&self.conn)
     }

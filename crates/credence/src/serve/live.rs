@@ -84,6 +84,8 @@ struct LiveInner {
     rules: Rules,
     merchants: RwLock<HashMap<String, Arc<LiveMerchant>>>,
     last_seq: AtomicI64,
+    /// The store's erasure count when the engines were loaded ([`Live::reload`]).
+    erasures: AtomicU64,
     follow: tokio::sync::Mutex<()>,
 }
 
@@ -91,6 +93,8 @@ impl Live {
     /// Loads every stored event into one engine per merchant.
     pub fn load(store: &dyn Store, rules: Rules, text: bool) -> Result<Live> {
         let progress = std::io::stderr().is_terminal();
+        // Read before the scan: an erasure during it shows as a change, and reloads.
+        let erasures = store.erasures()?;
         let mut engines: HashMap<String, Engine> = HashMap::new();
         let mut failed = None;
         let last = scan(store, 0, text, progress, &mut |ev, sig| {
@@ -125,6 +129,7 @@ impl Live {
                 rules,
                 merchants: RwLock::new(merchants),
                 last_seq: AtomicI64::new(last),
+                erasures: AtomicU64::new(erasures),
                 follow: tokio::sync::Mutex::new(()),
             }),
         };
@@ -135,6 +140,36 @@ impl Live {
     /// The last sequence number applied.
     pub fn last_seq(&self) -> i64 {
         self.inner.last_seq.load(Ordering::Acquire)
+    }
+
+    /// The store's erasure count the engines reflect.
+    pub fn erasures(&self) -> u64 {
+        self.inner.erasures.load(Ordering::Acquire)
+    }
+
+    /// Replaces every engine with a fresh load of the store: an erasure rewrites stored
+    /// events in place, which `scan_since` cannot see, and an erased customer must not
+    /// stay visible. Generations keep growing, so no cached answer survives. Call it
+    /// under [`Live::follow_lock`].
+    pub fn reload(&self, store: &dyn Store, text: bool) -> Result<()> {
+        let fresh = Live::load(store, self.inner.rules.clone(), text)?;
+        let loaded = std::mem::take(&mut *write(&fresh.inner.merchants));
+        let mut merchants = write(&self.inner.merchants);
+        for (name, m) in &loaded {
+            let before = merchants.get(name).map_or(0, |old| old.generation());
+            m.generation.store(before + 1, Ordering::Release);
+        }
+        *merchants = loaded;
+        drop(merchants);
+        self.inner
+            .last_seq
+            .store(fresh.last_seq(), Ordering::Release);
+        self.inner
+            .erasures
+            .store(fresh.erasures(), Ordering::Release);
+        tracing::info!("reloaded the engines after an erasure");
+        self.publish_gauges();
+        Ok(())
     }
 
     /// Serialises catch-ups (the follower's and the POST's).

@@ -220,17 +220,28 @@ impl AppState {
     }
 
     /// Applies the events stored since the last call (by this or any other process) to
-    /// the live engines, bumping the generation of each merchant they touch. Called by
-    /// the follower every second and by `POST /v1/events` after its commit.
+    /// the live engines, bumping the generation of each merchant they touch; after an
+    /// erasure (which rewrites stored events in place) reloads every engine instead.
+    /// Called by the follower every second and by `POST /v1/events?wait=true`.
     pub async fn catch_up(&self) -> Result<(), ApiError> {
         let live = self.inner.live.clone();
         let _turn = live.follow_lock().await;
         let after = live.last_seq();
+        let known_erasures = live.erasures();
         let text = !self.inner.config.no_text;
+        let reloading = live.clone();
         let batch = self
-            .read_quick(move |store| super::live::read_since(store, after, text))
+            .read_quick(move |store| {
+                if store.erasures()? != known_erasures {
+                    reloading.reload(store, text)?;
+                    return Ok(None);
+                }
+                super::live::read_since(store, after, text).map(Some)
+            })
             .await?;
-        live.apply(batch);
+        if let Some(batch) = batch {
+            live.apply(batch);
+        }
         Ok(())
     }
 

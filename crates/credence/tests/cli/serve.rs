@@ -387,6 +387,48 @@ fn events_ingested_by_another_process_show_up() {
 }
 
 #[test]
+fn a_customer_erased_by_another_process_disappears_from_the_running_server() {
+    let ws = Workspace::new();
+    ws.file("events.jsonl", fixture().join("\n"));
+    ws.json(&["ingest", "events.jsonl"]);
+    let (_, read) = key(&ws, &["read"], None);
+    let server = Server::start(&ws);
+    let before = server.json("/v1/merchants/m-tea/customers?limit=1000", &read);
+    assert_eq!(before["items"].as_array().unwrap().len(), 24);
+    let (status, _) = server.get("/v1/merchants/m-tea/customers/c03/trust", Some(&read));
+    assert_eq!(status, 200);
+
+    let erased = ws.run(&["erase", "--customer", "c03"]);
+    assert!(erased.status.success(), "{erased:?}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = server.get("/v1/merchants/m-tea/customers/c03/trust", Some(&read));
+        if status == 404 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the erased customer is still served (HTTP {status})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The relationship is still counted, under its pseudonym, and the list equals the CLI.
+    let after = server.json("/v1/merchants/m-tea/customers?limit=1000", &read);
+    let items = after["items"].as_array().unwrap();
+    assert_eq!(items.len(), 24);
+    assert!(items.iter().all(|r| r["customer"] != "c03"));
+    let cli: Vec<Value> = String::from_utf8(
+        ws.run(&["trust", "-m", "m-tea", "--json", "--limit", "0"])
+            .stdout,
+    )
+    .unwrap()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    assert_eq!(items.len(), cli.len());
+}
+
+#[test]
 fn keys_scopes_merchants_and_revocation_are_enforced() {
     let ws = Workspace::new();
     ws.file("events.jsonl", fixture().join("\n"));
