@@ -284,7 +284,6 @@ impl Live {
     }
 
     /// The merchant's generation (0: no events).
-    #[allow(dead_code)] // through AppState::generation
     pub fn generation(&self, merchant: &str) -> u64 {
         self.merchant(merchant)
             .map_or(0, |m| m.generation.load(Ordering::Acquire))
@@ -311,9 +310,6 @@ pub struct Row {
 pub struct Snapshot {
     /// The generation it was computed at.
     pub generation: u64,
-    /// The evaluation time.
-    #[allow(dead_code)] // for the dashboard
-    pub at: Timestamp,
     /// The rows.
     pub rows: Vec<Row>,
 }
@@ -351,12 +347,6 @@ impl LiveMerchant {
     /// The merchant's generation.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
-    }
-
-    /// Runs `f` on the engine under its read lock (keep it short: ingest waits for it).
-    #[allow(dead_code)] // for the insights routes
-    pub fn with_engine<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
-        f(&read(&self.engine))
     }
 
     /// The JSON of `credence trust -m M -c C --json` at `at` (default: the merchant's
@@ -449,7 +439,6 @@ impl LiveMerchant {
         }
         let snap = Arc::new(Snapshot {
             generation: g,
-            at: t,
             rows,
         });
         if at.is_none() {

@@ -199,7 +199,6 @@ impl AppState {
 
     /// A number that grows whenever `merchant`'s events change in the live engine (0
     /// for a merchant without events): a cache key for anything computed from them.
-    #[allow(dead_code)] // a cache key for the insights and dashboard routes
     pub fn generation(&self, merchant: &str) -> u64 {
         self.inner.live.generation(merchant)
     }

@@ -287,8 +287,8 @@ struct CustomerCursor {
     c: String,
 }
 
-fn order(sort: Sort, a_key: f64, a_c: &str, b_key: f64, b_c: &str) -> Ordering {
-    let _ = sort;
+/// Ascending sort key, then customer id: the one order of pages and cursors.
+fn order(a_key: f64, a_c: &str, b_key: f64, b_c: &str) -> Ordering {
     a_key.total_cmp(&b_key).then_with(|| a_c.cmp(b_c))
 }
 
@@ -335,10 +335,10 @@ fn select<'a>(
         .iter()
         .filter(|r| stage.is_none_or(|s| r.stage == Some(s)))
         .collect();
-    sel.sort_by(|a, b| order(sort, sort.key(a), &a.customer, sort.key(b), &b.customer));
+    sel.sort_by(|a, b| order(sort.key(a), &a.customer, sort.key(b), &b.customer));
     let start = match cursor {
         Some(c) => sel.partition_point(|r| {
-            order(sort, sort.key(r), &r.customer, f64::from_bits(c.k), &c.c) != Ordering::Greater
+            order(sort.key(r), &r.customer, f64::from_bits(c.k), &c.c) != Ordering::Greater
         }),
         None => 0,
     };
