@@ -43,7 +43,7 @@ enum KeysCommand {
 /// A scope on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ScopeArg {
-    /// GET the API and the dashboard.
+    /// GET the API, the dashboard, and acknowledging or resolving alerts.
     Read,
     /// POST events.
     Ingest,
