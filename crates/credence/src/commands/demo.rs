@@ -94,6 +94,9 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
             credence_demo::ids::TEA_CRISIS_1
         );
         println!("  credence --db {} trust -m m-tea --stage at-risk", db);
+        if !args.serve {
+            println!("  credence demo --serve      the same in a browser: the dashboard");
+        }
         println!("Scenarios and the customer ids to look at: docs/demo.md");
     }
     if args.serve {
