@@ -1,13 +1,13 @@
 //! `credence serve`: the real binary on a free port, driven over HTTP with `ureq`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::Workspace;
+use crate::util::{Workspace, drain, spawn_listening};
 
 /// A running `credence serve` over the workspace's store; killed when dropped.
 struct Server {
@@ -22,27 +22,12 @@ impl Server {
     }
 
     fn start_with(ws: &Workspace, args: &[&str]) -> Server {
-        let mut child = ws
-            .cmd()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start credence serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("the server exited before listening")
-                .expect("read stdout");
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                break rest.trim().to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
+        let (child, url, lines) = spawn_listening(
+            ws.cmd()
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(args),
+        );
+        drain(lines);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)

@@ -3,12 +3,12 @@
 //! verify offline with the CLI; and `credence demo --serve` prints a working address and
 //! key.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Output, Stdio};
+use std::io::{BufReader, Lines};
+use std::process::{Child, ChildStdout, Output};
 
 use serde_json::Value;
 
-use crate::util::Workspace;
+use crate::util::{Workspace, drain, spawn_listening};
 
 /// A running server (killed when dropped) and an HTTP client that reports any status.
 struct Server {
@@ -19,44 +19,21 @@ struct Server {
 
 impl Server {
     /// `credence ARGS…` in the workspace, up to the line `listening on http://…`; the
-    /// lines before it are returned, the rest of stdout is drained.
-    fn spawn(
-        ws: &Workspace,
-        args: &[&str],
-    ) -> (Server, Vec<String>, std::io::Lines<BufReader<ChildStdout>>) {
-        let mut child = ws
-            .cmd()
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start credence");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut before = Vec::new();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("the server exited before listening")
-                .expect("read stdout");
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                break rest.trim().to_string();
-            }
-            before.push(line);
-        };
+    /// rest of stdout is returned, for the caller to read and drain.
+    fn spawn(ws: &Workspace, args: &[&str]) -> (Server, Lines<BufReader<ChildStdout>>) {
+        let (child, url, lines) = spawn_listening(ws.cmd().args(args));
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(std::time::Duration::from_secs(600)))
             .build()
             .into();
-        (Server { child, url, agent }, before, lines)
+        (Server { child, url, agent }, lines)
     }
 
     /// `credence serve` on a free port over the workspace's store.
     fn start(ws: &Workspace) -> Server {
-        let (server, _, lines) = Server::spawn(ws, &["serve", "--listen", "127.0.0.1:0"]);
-        std::thread::spawn(move || for _ in lines {});
+        let (server, lines) = Server::spawn(ws, &["serve", "--listen", "127.0.0.1:0"]);
+        drain(lines);
         server
     }
 
@@ -487,7 +464,7 @@ fn the_public_ledger_needs_no_key_and_verifies_offline() {
 #[test]
 fn demo_serve_prints_a_working_address_and_key() {
     let ws = Workspace::new();
-    let (server, _, mut rest) = Server::spawn(
+    let (server, mut rest) = Server::spawn(
         &ws,
         &[
             "demo",
@@ -509,7 +486,7 @@ fn demo_serve_prints_a_working_address_and_key() {
         .and_then(|l| l.split_once("  sign in with read key "))
         .unwrap_or_else(|| panic!("not the dashboard line: {line}"));
     assert_eq!(url, format!("{}/", server.url));
-    std::thread::spawn(move || for _ in rest {});
+    drain(rest);
     let merchants = server.json("/v1/merchants", Some(key.trim()));
     let names: Vec<&str> = merchants["items"]
         .as_array()

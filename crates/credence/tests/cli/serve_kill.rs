@@ -3,38 +3,16 @@
 //! timing: it asserts what was stored, whatever the machine's speed.)
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{Workspace, stored};
+use crate::util::{Workspace, drain, spawn_listening, stored};
 
 /// Starts `credence serve` on a free port; returns the process and its base URL.
 fn start_server(ws: &Workspace) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credence"))
-        .current_dir(ws.dir.path())
-        .args(["--db"])
-        .arg(ws.db())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start credence serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the server exited before listening")
-            .expect("read stdout");
-        if let Some(rest) = line.strip_prefix("listening on ") {
-            break rest.split_whitespace().next().unwrap_or(rest).to_string();
-        }
-    };
-    // keep draining stdout so the server never blocks on a full pipe
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url, lines) = spawn_listening(ws.cmd().args(["serve", "--listen", "127.0.0.1:0"]));
+    drain(lines);
     (child, url)
 }
 

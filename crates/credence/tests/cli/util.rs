@@ -1,7 +1,8 @@
 //! Small helpers: a temporary workspace and a way to run the real binary in it.
 
+use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 /// A temporary directory with a store in it.
 pub struct Workspace {
@@ -87,4 +88,33 @@ pub fn event(id: &str, ty: &str, extra: &str) -> String {
     format!(
         r#"{{"id":"{id}","type":"{ty}","at":"2026-03-01T10:00:00+08:00","merchant":"m-tea","customer":"c-001"{extra}}}"#
     )
+}
+
+/// Starts `cmd` (a `credence` command that serves) with stdout piped and reads stdout up
+/// to the line `listening on http://…`. Returns the process, the base URL and the rest of
+/// stdout, which the caller must keep draining ([`drain`]) so the server never blocks.
+pub fn spawn_listening(cmd: &mut Command) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+    let mut child = cmd
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start credence");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server exited before listening")
+            .expect("read stdout");
+        if let Some(rest) = line.strip_prefix("listening on ") {
+            break rest.trim().to_string();
+        }
+    };
+    (child, url, lines)
+}
+
+/// Reads the rest of a server's stdout in the background.
+pub fn drain(lines: Lines<BufReader<ChildStdout>>) {
+    std::thread::spawn(move || for _ in lines {});
 }
