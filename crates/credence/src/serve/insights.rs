@@ -25,9 +25,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
+use axum::response::Response;
 use credence_indicators::Granularity;
 use credence_watch::{Alert, AlertKind, Status};
 use jiff::Timestamp;
@@ -38,6 +36,7 @@ use utoipa_axum::routes;
 
 use super::auth::{Principal, Scope};
 use super::error::{ApiError, ErrorBody, query};
+use super::reply::{decode_cursor, encode_cursor, json, limit};
 use super::state::AppState;
 use crate::commands::alerts;
 use crate::commands::report::{self, ReportError, ReportQuery};
@@ -55,10 +54,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 const ALERT_WEEKS: u32 = 13;
 /// Reports kept (least recently used dropped beyond).
 const MAX_REPORTS: usize = 64;
-/// Default page size of the alert list.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Largest page size of the alert list; larger `limit`s are capped.
-pub const MAX_LIMIT: usize = 1000;
 
 /// One cached value: what it was computed from, when last used, and the value (being
 /// computed while the cell is empty).
@@ -145,18 +140,6 @@ struct ReportKey {
     to: Option<Timestamp>,
     by: Option<Granularity>,
     tz: String,
-}
-
-/// A JSON body already serialised.
-fn json(bytes: Bytes) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response()
 }
 
 /// The sum of every merchant's generation: it grows whenever any merchant's events do.
@@ -485,24 +468,8 @@ async fn list_alerts(
     let q = query(q)?;
     let status = q.status.as_deref().map(parse_status).transpose()?;
     let kind = q.kind.as_deref().map(parse_kind).transpose()?;
-    let limit = match q.limit {
-        None => DEFAULT_LIMIT,
-        Some(0) => return Err(ApiError::bad_request("limit: must be at least 1")),
-        Some(n) => n.min(MAX_LIMIT),
-    };
-    let after: Option<AlertCursor> = q
-        .cursor
-        .as_deref()
-        .map(|c| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request("cursor: invalid; pass back the `next` of a page")
-                })
-        })
-        .transpose()?;
+    let limit = limit(q.limit)?;
+    let after: Option<AlertCursor> = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let merchants = alert_merchants(&state, &principal, q.merchant.as_deref())?;
     let mut all: Vec<Alert> = Vec::new();
     for m in &merchants {
@@ -526,14 +493,10 @@ async fn list_alerts(
     let more = all.len() > limit;
     all.truncate(limit);
     let next = match all.last() {
-        Some(last) if more => {
-            let c = serde_json::to_vec(&AlertCursor {
-                o: last.opened_at,
-                i: last.id.clone(),
-            })
-            .map_err(ApiError::internal)?;
-            Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(c))
-        }
+        Some(last) if more => Some(encode_cursor(&AlertCursor {
+            o: last.opened_at,
+            i: last.id.clone(),
+        })?),
         _ => None,
     };
     let body = serde_json::to_vec(&serde_json::json!({"items": all, "next": next}))

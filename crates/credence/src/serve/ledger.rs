@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
+use super::reply::json;
 use super::state::{AppState, ServeConfig};
 use crate::commands::ledger::{
     checkpoint_json, consistency_proof, latest_checkpoint, receipt_of, sign_new, signer_for,
@@ -68,17 +69,6 @@ fn text(body: String) -> Response {
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
-fn json_text(body: String) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
         )],
         body,
     )
@@ -158,7 +148,7 @@ async fn get_checkpoint(
     Ok(if wants_text(&headers) {
         text(cp.as_text().to_string())
     } else {
-        json_text(checkpoint_json(&cp).to_string())
+        json(checkpoint_json(&cp).to_string())
     })
 }
 
@@ -237,7 +227,7 @@ async fn get_receipt(
                 .await?
         }
     };
-    Ok(json_text(receipt.to_json()))
+    Ok(json(receipt.to_json()))
 }
 
 /// The sizes of a consistency proof.
@@ -303,7 +293,7 @@ async fn get_consistency(
         })
         .await?;
     match result {
-        Ok(proof) => Ok(json_text(proof.to_json())),
+        Ok(proof) => Ok(json(proof.to_json())),
         Err(size) => Err(ApiError::bad_request(format!(
             "new: {new} is beyond the log's size ({size})"
         ))),

@@ -11,6 +11,7 @@
 //!   and after each POST); a *generation* per merchant keys every cached answer.
 //! - [`auth`] — API keys, [`auth::Scope`]s and [`auth::Principal`] (the extractor that
 //!   authenticates a request by bearer token or cookie, with the CSRF rule).
+//! - [`reply`] — serialised JSON answers and the pages of lists (limit, cursor).
 //! - [`error`] — [`ApiError`], the one error type of the handlers, answered as
 //!   `{"error":{"code","status","message"}}`.
 //! - [`events`] — `POST /v1/events` (ingest). [`trust`] — `GET /v1/merchants…` (trust).
@@ -30,6 +31,7 @@ pub mod events;
 pub mod insights;
 pub mod ledger;
 pub mod live;
+pub mod reply;
 pub mod state;
 pub mod trust;
 

@@ -9,9 +9,7 @@ use std::cmp::Ordering;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
+use axum::response::Response;
 use credence_engine::Stage;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,6 +20,7 @@ use utoipa_axum::routes;
 use super::auth::{Principal, Scope};
 use super::error::{ApiError, ErrorBody, query};
 use super::live::{LiveMerchant, Row};
+use super::reply::{decode_cursor, encode_cursor, json, limit, page};
 use super::state::AppState;
 
 /// The routes of this module.
@@ -31,61 +30,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_merchant))
         .routes(routes!(list_customers))
         .routes(routes!(get_trust))
-}
-
-/// Default and largest page size of lists.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Largest page size; larger `limit`s are capped.
-pub const MAX_LIMIT: usize = 1000;
-
-/// A JSON body already serialised.
-fn json(bytes: Bytes) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response()
-}
-
-/// `{"items":[…],"next":…}` from serialised items.
-fn page(items: &[Bytes], next: Option<String>) -> Result<Response, ApiError> {
-    let mut out = Vec::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 64);
-    out.extend_from_slice(b"{\"items\":[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(item);
-    }
-    out.extend_from_slice(b"],\"next\":");
-    serde_json::to_writer(&mut out, &next).map_err(ApiError::internal)?;
-    out.push(b'}');
-    Ok(json(Bytes::from(out)))
-}
-
-/// Encodes a cursor: base64url of its JSON (opaque to clients).
-fn encode_cursor<T: Serialize>(c: &T) -> Result<String, ApiError> {
-    let json = serde_json::to_vec(c).map_err(ApiError::internal)?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
-}
-
-fn decode_cursor<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T, ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| ApiError::bad_request("invalid cursor: pass back the `next` of a page"))
-}
-
-fn limit(l: Option<usize>) -> Result<usize, ApiError> {
-    match l {
-        None => Ok(DEFAULT_LIMIT),
-        Some(0) => Err(ApiError::bad_request("limit must be at least 1")),
-        Some(n) => Ok(n.min(MAX_LIMIT)),
-    }
 }
 
 fn eval_time(at: &Option<String>) -> Result<Option<Timestamp>, ApiError> {
@@ -492,7 +436,5 @@ mod tests {
         assert_eq!(parse_stage("at-risk").unwrap(), Stage::AtRisk);
         assert_eq!(parse_stage("at_risk").unwrap(), Stage::AtRisk);
         assert!(parse_stage("gold").is_err());
-        assert!(limit(Some(0)).is_err());
-        assert_eq!(limit(Some(5000)).unwrap(), MAX_LIMIT);
     }
 }
