@@ -11,9 +11,10 @@
 //! calendar epoch) keeps the stored terms ≤ 1, so there is no overflow; underflow only
 //! hits items ~1000 half-lives (≈ 500 years) old, whose weight is 0 anyway.
 
+use crate::promise::PromiseKind;
 use crate::report::{DimensionReport, Dimensions, Reason, Stage, StageChange};
 use crate::rules::{Dimension, ReasonCode, Rules};
-use crate::store::{CODE_CHURN, CODE_PLAIN, Merchant, NEVER, NO, Promise, PromiseKind};
+use crate::store::{CODE_CHURN, CODE_PLAIN, Merchant, NEVER, NO, Promise};
 use crate::text::{Details, sentences};
 
 const DAY_MS: f64 = 86_400_000.0;

@@ -16,6 +16,9 @@
 //! - `rules` — [`Rules`]: the one evidence table ([`EvidenceTable`], a row per
 //!   [`ReasonCode`]), decay, priors, weights, stage thresholds; `serde` with defaults so a
 //!   TOML file can override any part.
+//! - [`promise`] — the one rule for promises: which event defines one, which resolves
+//!   it, when it is due and what it amounts to at a time (the indicators and the alert
+//!   streams call it too).
 //! - `store` — the compact representation: per merchant, a 12-byte item per event and
 //!   relationship, plus one record per linked promise (order delivery, ticket SLA,
 //!   refund, low-review reply window). Adding an event is O(1) and order-independent.
@@ -49,6 +52,7 @@
 
 mod eval;
 mod intern;
+pub mod promise;
 mod report;
 mod rules;
 mod store;
@@ -67,8 +71,9 @@ pub use rules::{
 
 use credence_events::Event;
 use eval::{Ctx, Reputation, Weights, dimensions, history_out};
+use promise::{PromiseKind, PromiseTerms};
 use serde::{Deserialize, Serialize};
-use store::{FxMap, Item, Merchant, Promise, PromiseKind, Rel, RulesDerived};
+use store::{FxMap, Item, Merchant, Promise, Rel, RulesDerived};
 
 /// The trust engine: holds the evidence of every merchant and evaluates it at any time.
 ///
@@ -181,8 +186,7 @@ impl Engine {
             dims,
             base_rate_neutral: rules.base_rate_neutral,
             base_rate_signal_span: rules.base_rate_signal_span,
-            review_reply_max_rating: rules.review_reply_max_rating,
-            reply_window_ms: (rules.review_reply_window_hours * 3_600_000.0) as i64,
+            terms: PromiseTerms::from_rules(&rules),
         };
         Engine {
             weights: Weights::new(&rules),

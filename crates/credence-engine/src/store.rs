@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use credence_events::{
-    CompensationKind, ComplaintCategory, DeliveryCondition, Event, EventBody, RefundStatus,
-    TicketStatus,
+    CompensationKind, ComplaintCategory, DeliveryCondition, Event, EventBody, TicketStatus,
 };
 
 use crate::TextSignal;
 use crate::intern::Interner;
+use crate::promise::{self, Link, Outcome, PromiseKind, PromiseTerms, Role, Side, standing};
 use crate::rules::{Dimension, ReasonCode};
 
 /// "None" for `u32` indices.
@@ -129,19 +129,6 @@ impl Item {
     }
 }
 
-/// The four kinds of linked, deadline-bearing promises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PromiseKind {
-    /// Order `promised_by` → first delivery.
-    Delivery,
-    /// Ticket `opened` + `sla_minutes` → first response.
-    Ticket,
-    /// Refund `promised_by` → first completion or rejection.
-    Refund,
-    /// Review of ≤ 2 stars + reply window → first reply.
-    ReviewReply,
-}
-
 /// A linked promise: the *defining* side (the event that makes the promise: an order
 /// with `promised_by`, a ticket `opened` with an SLA, a refund with `promised_by`, a
 /// low review) and the *resolving* side (the first delivery, response, completion or
@@ -236,47 +223,34 @@ impl Promise {
     }
 
     /// The evidence the promise yields at evaluation time `t`: `(code, item time,
-    /// event)`. Overdue exists only while `t ≥ deadline` with no resolution by `t`;
-    /// once resolved, the kept or late item replaces it.
+    /// event)`, by the one rule of [`crate::promise::standing`].
     pub(crate) fn evidence(&self, t: i64) -> Option<(ReasonCode, i64, u32)> {
         use ReasonCode as R;
-        let def_known = self.def_at() <= t && self.deadline() != NEVER;
-        let res_known = self.res_at() <= t;
-        let (kept, late, overdue) = match self.kind() {
-            PromiseKind::Delivery => (R::DeliveryKept, R::DeliveryLate, R::DeliveryOverdue),
-            PromiseKind::Ticket => (
-                R::TicketResponsive,
-                R::TicketReplyLate,
-                R::TicketReplyOverdue,
-            ),
-            PromiseKind::ReviewReply => {
-                (R::ReviewAnswered, R::ReviewReplyLate, R::ReviewUnanswered)
-            }
-            PromiseKind::Refund => {
-                if res_known && self.res_param() == 1 {
-                    return Some((R::RefundRejected, self.res_at(), self.res_event));
-                }
-                if res_known && !def_known {
-                    // Completed with no promise known: honoured.
-                    return Some((R::RefundHonoured, self.res_at(), self.res_event));
-                }
-                (R::RefundHonoured, R::RefundLate, R::RefundOverdue)
-            }
+        let kind = self.kind();
+        let definition = (self.def_event != NO && self.deadline() != NEVER)
+            .then(|| (self.def_at(), self.deadline()));
+        let resolution = (self.res_event != NO).then(|| (self.res_at(), self.res_param() == 1));
+        let (outcome, at, side) = standing(kind, definition, resolution, t)?;
+        let code = match (kind, outcome) {
+            (PromiseKind::Delivery, Outcome::Kept) => R::DeliveryKept,
+            (PromiseKind::Delivery, Outcome::Late) => R::DeliveryLate,
+            (PromiseKind::Delivery, _) => R::DeliveryOverdue,
+            (PromiseKind::Ticket, Outcome::Kept) => R::TicketResponsive,
+            (PromiseKind::Ticket, Outcome::Late) => R::TicketReplyLate,
+            (PromiseKind::Ticket, _) => R::TicketReplyOverdue,
+            (PromiseKind::ReviewReply, Outcome::Kept) => R::ReviewAnswered,
+            (PromiseKind::ReviewReply, Outcome::Late) => R::ReviewReplyLate,
+            (PromiseKind::ReviewReply, _) => R::ReviewUnanswered,
+            (PromiseKind::Refund, Outcome::Kept) => R::RefundHonoured,
+            (PromiseKind::Refund, Outcome::Late) => R::RefundLate,
+            (PromiseKind::Refund, Outcome::Overdue) => R::RefundOverdue,
+            (PromiseKind::Refund, Outcome::Broken) => R::RefundRejected,
         };
-        if !def_known {
-            return None;
-        }
-        if res_known {
-            if self.res_at() <= self.deadline() {
-                Some((kept, self.res_at(), self.res_event))
-            } else {
-                Some((late, self.deadline(), self.res_event))
-            }
-        } else if t >= self.deadline() {
-            Some((overdue, self.deadline(), self.def_event))
-        } else {
-            None
-        }
+        let event = match side {
+            Side::Definition => self.def_event,
+            Side::Resolution => self.res_event,
+        };
+        Some((code, at, event))
     }
 
     /// The times at which [`Promise::evidence`] can change.
@@ -371,9 +345,9 @@ fn kind_index(k: PromiseKind) -> usize {
     k as usize
 }
 
-/// Is (at_a, id_a) strictly earlier than (at_b, id_b)?
+/// Is (at_a, id_a) strictly earlier than (at_b, id_b)? ([`promise::precedes`].)
 fn earlier(at_a: i64, id_a: &str, at_b: i64, id_b: &str) -> bool {
-    (at_a, id_a) < (at_b, id_b)
+    promise::precedes((at_a, id_a), (at_b, id_b))
 }
 
 impl Merchant {
@@ -496,80 +470,59 @@ impl Merchant {
             return;
         };
         let rel = self.rel(customer);
+        for Link {
+            kind,
+            subject,
+            role,
+        } in promise::links(ev, &rules.terms)
+        {
+            let param = match &ev.body {
+                EventBody::Review { rating, .. } => *rating,
+                _ => 0,
+            };
+            match role {
+                Role::Defines {
+                    deadline: Some(deadline),
+                } => {
+                    let p = self.promise(kind, subject);
+                    self.offer_def(p, at, deadline.as_millisecond(), e, rel, param);
+                }
+                Role::Defines { deadline: None } => {
+                    // A subject that promises nothing needs a record only if a reply
+                    // arrived first: it records that the reply answers no promise.
+                    if let Some(p) = self.subjects[kind_index(kind)].get(subject) {
+                        self.offer_def(p, at, NEVER, e, rel, param);
+                    }
+                }
+                Role::Resolves { broken } => {
+                    let p = self.promise(kind, subject);
+                    self.offer_res(p, at, e, rel, u8::from(broken));
+                }
+            }
+        }
         let (code, param): (u8, u8) = match &ev.body {
-            EventBody::Order {
-                order, promised_by, ..
-            } => {
-                if let Some(pb) = promised_by {
-                    let p = self.promise(PromiseKind::Delivery, order);
-                    self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
-                }
+            EventBody::Order { .. } | EventBody::Refund { .. } | EventBody::ReviewReply { .. } => {
                 (CODE_PLAIN, 0)
             }
-            EventBody::Delivery { order, condition } => {
-                let p = self.promise(PromiseKind::Delivery, order);
-                self.offer_res(p, at, e, rel, 0);
-                match condition {
-                    DeliveryCondition::Ok => (R::ProductOk as u8, 0),
-                    DeliveryCondition::Damaged => (R::ProductDefect as u8, 1),
-                    DeliveryCondition::WrongItem => (R::ProductDefect as u8, 2),
-                    DeliveryCondition::Missing => (R::ProductDefect as u8, 3),
-                }
-            }
-            EventBody::Refund {
-                order,
-                status,
-                promised_by,
-                ..
-            } => {
-                let p = self.promise(PromiseKind::Refund, order);
-                if let Some(pb) = promised_by {
-                    self.offer_def(p, at, pb.as_millisecond(), e, rel, 0);
-                }
-                match status {
-                    RefundStatus::Requested => {}
-                    RefundStatus::Completed => self.offer_res(p, at, e, rel, 0),
-                    RefundStatus::Rejected => self.offer_res(p, at, e, rel, 1),
-                }
-                (CODE_PLAIN, 0)
-            }
-            EventBody::Ticket {
-                ticket,
-                status,
-                sla_minutes,
-                ..
-            } => {
-                let p = self.promise(PromiseKind::Ticket, ticket);
-                if matches!(
-                    status,
-                    TicketStatus::Resolved
-                        | TicketStatus::Reopened
-                        | TicketStatus::ClosedUnresolved
-                ) {
+            EventBody::Delivery { condition, .. } => match condition {
+                DeliveryCondition::Ok => (R::ProductOk as u8, 0),
+                DeliveryCondition::Damaged => (R::ProductDefect as u8, 1),
+                DeliveryCondition::WrongItem => (R::ProductDefect as u8, 2),
+                DeliveryCondition::Missing => (R::ProductDefect as u8, 3),
+            },
+            EventBody::Ticket { ticket, status, .. } => {
+                let (code, param) = match status {
+                    TicketStatus::Opened | TicketStatus::Replied => (CODE_PLAIN, 0),
+                    TicketStatus::Resolved => (R::TicketSolved as u8, 0),
+                    TicketStatus::Reopened => (R::TicketUnsolved as u8, 0),
+                    TicketStatus::ClosedUnresolved => (R::TicketUnsolved as u8, 1),
+                };
+                if code != CODE_PLAIN {
                     // Their evidence is immediate; remember the ticket for the sentence.
+                    let p = self.promise(PromiseKind::Ticket, ticket);
                     self.ticket_of.insert(e, p);
                 }
-                match status {
-                    TicketStatus::Opened => {
-                        if let Some(m) = sla_minutes {
-                            self.offer_def(p, at, at + i64::from(*m) * 60_000, e, rel, 0);
-                        }
-                        (CODE_PLAIN, 0)
-                    }
-                    TicketStatus::Replied => {
-                        self.offer_res(p, at, e, rel, 0);
-                        (CODE_PLAIN, 0)
-                    }
-                    TicketStatus::Resolved => {
-                        self.offer_res(p, at, e, rel, 0);
-                        (R::TicketSolved as u8, 0)
-                    }
-                    TicketStatus::Reopened => (R::TicketUnsolved as u8, 0),
-                    TicketStatus::ClosedUnresolved => {
-                        self.offer_res(p, at, e, rel, 0);
-                        (R::TicketUnsolved as u8, 1)
-                    }
-                }
+                (code, param)
             }
             EventBody::Complaint {
                 category, severity, ..
@@ -585,23 +538,7 @@ impl Merchant {
                 };
                 (code as u8, (*severity).min(15))
             }
-            EventBody::Review { rating, .. } => {
-                if *rating <= rules.review_reply_max_rating {
-                    let p = self.promise(PromiseKind::ReviewReply, &ev.id);
-                    self.offer_def(p, at, at + rules.reply_window_ms, e, rel, *rating);
-                } else if let Some(p) =
-                    self.subjects[kind_index(PromiseKind::ReviewReply)].get(ev.id.as_str())
-                {
-                    // A reply arrived first: record that the review makes no promise.
-                    self.offer_def(p, at, NEVER, e, rel, *rating);
-                }
-                (R::Review as u8, (*rating).min(15))
-            }
-            EventBody::ReviewReply { review, .. } => {
-                let p = self.promise(PromiseKind::ReviewReply, review);
-                self.offer_res(p, at, e, rel, 0);
-                (CODE_PLAIN, 0)
-            }
+            EventBody::Review { rating, .. } => (R::Review as u8, (*rating).min(15)),
             EventBody::Survey { metric, score, .. } => {
                 let code = match metric {
                     credence_events::SurveyMetric::Nps => R::SurveyNps,
@@ -841,6 +778,6 @@ pub(crate) struct RulesDerived {
     pub dims: [u8; 64],
     pub base_rate_neutral: f64,
     pub base_rate_signal_span: f64,
-    pub review_reply_max_rating: u8,
-    pub reply_window_ms: i64,
+    /// How promises are read (the reply threshold and window).
+    pub terms: PromiseTerms,
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use credence_engine::promise::{self, Outcome, PromiseKind, PromiseTerms, Role};
 use credence_events::{Event, EventBody, RefundStatus, SurveyMetric, TicketStatus};
 use jiff::Timestamp;
 
@@ -15,7 +16,7 @@ pub(crate) type Slot<T> = Option<(Timestamp, Box<str>, T)>;
 
 fn keep_earliest<T>(slot: &mut Slot<T>, at: Timestamp, id: &str, v: T) {
     let replace = match slot {
-        Some((t, i, _)) => (at, id) < (*t, &**i),
+        Some((t, i, _)) => promise::precedes((at, id), (*t, &**i)),
         None => true,
     };
     if replace {
@@ -23,28 +24,56 @@ fn keep_earliest<T>(slot: &mut Slot<T>, at: Timestamp, id: &str, v: T) {
     }
 }
 
+/// A promise (`credence_engine::promise`): its defining and its resolving side, each
+/// the earliest event by (time, event id).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PromiseFact {
+    /// The defining event: (deadline, customer).
+    pub def: Slot<(Timestamp, u32)>,
+    /// The resolving event: broken (a rejected refund) or not.
+    pub res: Slot<bool>,
+}
+
+impl PromiseFact {
+    /// What it amounts to with everything known (`Overdue`: unresolved); `None` without
+    /// a definition.
+    pub(crate) fn outcome(&self, kind: PromiseKind) -> Option<Outcome> {
+        let (def_at, _, (deadline, _)) = self.def.as_ref()?;
+        let res = self.res.as_ref().map(|(t, _, broken)| (*t, *broken));
+        promise::standing(kind, Some((*def_at, *deadline)), res, Timestamp::MAX).map(|s| s.0)
+    }
+
+    /// The deadline, if the promise was made.
+    pub(crate) fn deadline(&self) -> Option<Timestamp> {
+        self.def.as_ref().map(|d| d.2.0)
+    }
+
+    /// The customer the promise was made to.
+    pub(crate) fn customer(&self) -> Option<u32> {
+        self.def.as_ref().map(|d| d.2.1)
+    }
+}
+
 /// An order and what happened to it.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct OrderFact {
-    /// The order event: (customer, promised_by).
-    pub placed: Slot<(u32, Option<Timestamp>)>,
-    /// The first delivery.
-    pub delivered: Slot<()>,
+    /// The first order event (placement): the customer.
+    pub placed: Slot<u32>,
+    /// The delivery promise: the first order event with `promised_by`, the first delivery.
+    pub delivery: PromiseFact,
     /// Whether any `completed` refund exists for the order.
     pub refund_completed: bool,
-    /// The first refund event with a `promised_by`: (deadline, customer).
-    pub refund_promise: Slot<(Timestamp, u32)>,
-    /// The first refund completion (`true`) or rejection (`false`).
-    pub refund_result: Slot<bool>,
+    /// The refund promise: the first refund with `promised_by`, the first completion or
+    /// rejection (a rejection resolves it broken).
+    pub refund: PromiseFact,
 }
 
 /// A ticket.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TicketFact {
-    /// The first `opened` event with an SLA: (first-response deadline, customer).
-    pub opened: Slot<(Timestamp, u32)>,
-    /// The first response (`replied`, `resolved` or `closed_unresolved`).
-    pub response: Slot<()>,
+    /// The first-response promise: the first `opened` event with an SLA, the first
+    /// response (`replied`, `resolved` or `closed_unresolved`).
+    pub response: PromiseFact,
 }
 
 /// A review, keyed by its event id.
@@ -129,67 +158,53 @@ impl MerchantFacts {
                 me.actions[c as usize].push((at, a));
             }
         };
+        // Promises by the one rule (reviews are read below: the reply window is an
+        // option of the indicators).
+        if let Some(c) = cust {
+            for l in promise::links(ev, &PromiseTerms::default()) {
+                let fact = match l.kind {
+                    PromiseKind::Delivery => {
+                        &mut self.orders.entry(l.subject.into()).or_default().delivery
+                    }
+                    PromiseKind::Refund => {
+                        &mut self.orders.entry(l.subject.into()).or_default().refund
+                    }
+                    PromiseKind::Ticket => {
+                        &mut self.tickets.entry(l.subject.into()).or_default().response
+                    }
+                    PromiseKind::ReviewReply => continue,
+                };
+                match l.role {
+                    Role::Defines {
+                        deadline: Some(deadline),
+                    } => keep_earliest(&mut fact.def, at, id, (deadline, c)),
+                    Role::Defines { deadline: None } => {}
+                    Role::Resolves { broken } => keep_earliest(&mut fact.res, at, id, broken),
+                }
+            }
+        }
         match &ev.body {
-            EventBody::Order {
-                order, promised_by, ..
-            } => {
+            EventBody::Order { order, .. } => {
                 if let Some(c) = cust {
                     let o = self.orders.entry(order.as_str().into()).or_default();
-                    keep_earliest(&mut o.placed, at, id, (c, *promised_by));
+                    keep_earliest(&mut o.placed, at, id, c);
                 }
             }
-            EventBody::Delivery { order, .. } => {
-                let o = self.orders.entry(order.as_str().into()).or_default();
-                keep_earliest(&mut o.delivered, at, id, ());
-            }
-            EventBody::Refund {
-                order,
-                status,
-                promised_by,
-                ..
-            } => {
-                let o = self.orders.entry(order.as_str().into()).or_default();
-                if let (Some(pb), Some(c)) = (promised_by, cust) {
-                    keep_earliest(&mut o.refund_promise, at, id, (*pb, c));
-                }
-                match status {
-                    RefundStatus::Requested => {}
-                    RefundStatus::Completed => {
-                        o.refund_completed = true;
-                        keep_earliest(&mut o.refund_result, at, id, true);
-                        action(self, RecoveryAction::Resolution);
-                    }
-                    RefundStatus::Rejected => keep_earliest(&mut o.refund_result, at, id, false),
+            EventBody::Delivery { .. } => {}
+            EventBody::Refund { order, status, .. } => {
+                if *status == RefundStatus::Completed {
+                    self.orders
+                        .entry(order.as_str().into())
+                        .or_default()
+                        .refund_completed = true;
+                    action(self, RecoveryAction::Resolution);
                 }
             }
-            EventBody::Ticket {
-                ticket,
-                status,
-                sla_minutes,
-                ..
-            } => {
-                let t = self.tickets.entry(ticket.as_str().into()).or_default();
-                match status {
-                    TicketStatus::Opened => {
-                        if let (Some(m), Some(c)) = (sla_minutes, cust) {
-                            let deadline = at
-                                .checked_add(jiff::SignedDuration::from_mins(i64::from(*m)))
-                                .unwrap_or(Timestamp::MAX);
-                            keep_earliest(&mut t.opened, at, id, (deadline, c));
-                        }
-                    }
-                    TicketStatus::Replied => {
-                        keep_earliest(&mut t.response, at, id, ());
-                        action(self, RecoveryAction::Reply);
-                    }
-                    TicketStatus::Resolved => {
-                        keep_earliest(&mut t.response, at, id, ());
-                        action(self, RecoveryAction::Resolution);
-                    }
-                    TicketStatus::ClosedUnresolved => keep_earliest(&mut t.response, at, id, ()),
-                    TicketStatus::Reopened => {}
-                }
-            }
+            EventBody::Ticket { status, .. } => match status {
+                TicketStatus::Replied => action(self, RecoveryAction::Reply),
+                TicketStatus::Resolved => action(self, RecoveryAction::Resolution),
+                TicketStatus::Opened | TicketStatus::ClosedUnresolved | TicketStatus::Reopened => {}
+            },
             EventBody::Complaint { .. } => {
                 if let Some(c) = cust {
                     self.complaints.push((at, c));
@@ -243,7 +258,7 @@ impl MerchantFacts {
         self.surveys.sort_unstable_by_key(|s| s.0);
         let mut ot = vec![Vec::new(); self.customer_names.len()];
         for o in self.orders.values() {
-            if let Some((t, _, (c, _))) = &o.placed {
+            if let Some((t, _, c)) = &o.placed {
                 ot[*c as usize].push(*t);
             }
         }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use credence_engine::promise::{self, Outcome, PromiseKind, PromiseTerms};
 use credence_engine::{Engine, Stage, StageCounts};
 use credence_events::SurveyMetric;
 use jiff::{SignedDuration, Timestamp};
@@ -21,6 +22,16 @@ pub struct Options {
     pub negative_max_rating: u8,
     /// The reply window of a negative review. Default 48 h.
     pub reply_window: SignedDuration,
+}
+
+impl Options {
+    /// The promise terms these options read negative reviews with.
+    pub fn terms(&self) -> PromiseTerms {
+        PromiseTerms {
+            reply_max_rating: self.negative_max_rating,
+            reply_window: self.reply_window,
+        }
+    }
 }
 
 impl Default for Options {
@@ -152,12 +163,6 @@ impl Tally {
     }
 }
 
-/// Outcome of a promise with `deadline` given its first resolution: kept if resolved
-/// on or before the deadline, broken if resolved after it; `None` if unresolved.
-fn by_deadline(deadline: Timestamp, res: Option<Timestamp>) -> Option<bool> {
-    res.map(|r| r <= deadline)
-}
-
 /// Counts of customers whose sorted times have at least `k` entries before `end`.
 fn count_with(times: &[Vec<Timestamp>], k: usize, end: Timestamp) -> u64 {
     times
@@ -279,41 +284,38 @@ fn period_indicators(data: &Dataset, f: &MerchantFacts, p: &Period, opts: &Optio
     let (mut on_time, mut promised_deliveries) = (0u64, 0u64);
     let mut promises = Tally::default();
     for o in f.orders.values() {
-        let Some((placed_at, _, (_, promised_by))) = &o.placed else {
-            continue;
-        };
-        if p.contains(*placed_at) {
+        if let Some((placed_at, _, _)) = &o.placed
+            && p.contains(*placed_at)
+        {
             orders += 1;
             refunded += u64::from(o.refund_completed);
         }
-        if let Some(pb) = promised_by {
-            let delivered = o.delivered.as_ref().map(|d| d.0);
-            if let Some(d) = delivered
-                && p.contains(d)
+        if let Some(deadline) = o.delivery.deadline() {
+            let outcome = o.delivery.outcome(PromiseKind::Delivery);
+            if let Some((d, _, _)) = &o.delivery.res
+                && p.contains(*d)
             {
                 promised_deliveries += 1;
-                on_time += u64::from(d <= *pb);
+                on_time += u64::from(outcome == Some(Outcome::Kept));
             }
-            promises.promise(p, *pb, by_deadline(*pb, delivered), as_of);
+            promises.promise(p, deadline, outcome.and_then(Outcome::resolved_kept), as_of);
         }
-    }
-    for o in f.orders.values() {
-        if let Some((_, _, (deadline, _))) = &o.refund_promise {
-            let outcome = o
-                .refund_result
-                .as_ref()
-                .map(|(t, _, completed)| *completed && *t <= *deadline);
-            promises.promise(p, *deadline, outcome, as_of);
+        if let Some(deadline) = o.refund.deadline() {
+            let outcome = o.refund.outcome(PromiseKind::Refund);
+            promises.promise(p, deadline, outcome.and_then(Outcome::resolved_kept), as_of);
         }
     }
 
     // Tickets.
     let mut sla = Tally::default();
     for t in f.tickets.values() {
-        if let Some((_, _, (deadline, _))) = &t.opened {
-            let outcome = by_deadline(*deadline, t.response.as_ref().map(|r| r.0));
-            sla.promise(p, *deadline, outcome, as_of);
-            promises.promise(p, *deadline, outcome, as_of);
+        if let Some(deadline) = t.response.deadline() {
+            let outcome = t
+                .response
+                .outcome(PromiseKind::Ticket)
+                .and_then(Outcome::resolved_kept);
+            sla.promise(p, deadline, outcome, as_of);
+            promises.promise(p, deadline, outcome, as_of);
         }
     }
 
@@ -356,10 +358,16 @@ fn period_indicators(data: &Dataset, f: &MerchantFacts, p: &Period, opts: &Optio
         }
         n_reviews += 1;
         rating_sum += u64::from(rating);
-        if rating <= opts.negative_max_rating {
-            let deadline = t.checked_add(opts.reply_window).unwrap_or(Timestamp::MAX);
-            let reply = r.reply.as_ref().map(|x| x.0);
-            match by_deadline(deadline, reply) {
+        if let Some(deadline) = promise::reply_deadline(t, rating, &opts.terms()) {
+            let reply = r.reply.as_ref().map(|x| (x.0, false));
+            let outcome = promise::standing(
+                PromiseKind::ReviewReply,
+                Some((t, deadline)),
+                reply,
+                Timestamp::MAX,
+            )
+            .and_then(|s| s.0.resolved_kept());
+            match outcome {
                 Some(kept) => {
                     neg += 1;
                     neg_answered += u64::from(kept);

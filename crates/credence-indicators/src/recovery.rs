@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use credence_engine::Engine;
+use credence_engine::promise::{self, Outcome, PromiseKind};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -148,34 +149,47 @@ fn failures(
     let as_of = f.latest.unwrap_or(Timestamp::MIN);
     let mut out = vec![Vec::new(); f.customer_names.len()];
     let mut push = |c: u32, t: Timestamp, k: FailureKind| out[c as usize].push((t, k));
-    for o in f.orders.values() {
-        let placed_by = o.placed.as_ref().map(|p| p.2.0);
-        if let Some((_, _, (c, Some(pb)))) = &o.placed {
-            let on_time = o.delivered.as_ref().is_some_and(|d| d.0 <= *pb);
-            if !on_time && *pb <= as_of {
-                push(*c, *pb, FailureKind::LateDelivery);
-            }
-        }
-        let customer = o.refund_promise.as_ref().map(|r| r.2.1).or(placed_by);
-        let Some(c) = customer else { continue };
-        match (&o.refund_promise, &o.refund_result) {
-            (_, Some((t, _, false))) => push(c, *t, FailureKind::RefundBroken),
-            (Some((_, _, (d, _))), res) => {
-                let kept = res.as_ref().is_some_and(|r| r.0 <= *d);
-                if !kept && *d <= as_of {
-                    push(c, *d, FailureKind::RefundBroken);
-                }
+    // A broken promise is a failure at its deadline (overdue or late), a rejected
+    // refund at the rejection.
+    let mut broken = |fact: &crate::data::PromiseFact,
+                      kind: PromiseKind,
+                      failure: FailureKind,
+                      fallback: Option<u32>| {
+        let res = fact.res.as_ref().map(|(t, _, b)| (*t, *b));
+        let def = fact.def.as_ref().map(|(t, _, (d, _))| (*t, *d));
+        let Some(c) = fact.customer().or(fallback) else {
+            return;
+        };
+        match promise::standing(kind, def, res, Timestamp::MAX) {
+            Some((Outcome::Broken, t, _)) => push(c, t, failure),
+            Some((Outcome::Late | Outcome::Overdue, deadline, _)) if deadline <= as_of => {
+                push(c, deadline, failure)
             }
             _ => {}
         }
+    };
+    for o in f.orders.values() {
+        let placed_by = o.placed.as_ref().map(|p| p.2);
+        broken(
+            &o.delivery,
+            PromiseKind::Delivery,
+            FailureKind::LateDelivery,
+            None,
+        );
+        broken(
+            &o.refund,
+            PromiseKind::Refund,
+            FailureKind::RefundBroken,
+            placed_by,
+        );
     }
     for t in f.tickets.values() {
-        if let Some((_, _, (d, c))) = &t.opened {
-            let kept = t.response.as_ref().is_some_and(|r| r.0 <= *d);
-            if !kept && *d <= as_of {
-                push(*c, *d, FailureKind::SlaBreach);
-            }
-        }
+        broken(
+            &t.response,
+            PromiseKind::Ticket,
+            FailureKind::SlaBreach,
+            None,
+        );
     }
     for cm in f.commitments.values() {
         let made_for = cm.made.as_ref().and_then(|m| m.2.1);
