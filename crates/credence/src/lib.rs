@@ -1,11 +1,5 @@
-//! The `credence` command-line tool's library: everything the binary does that is worth
-//! testing or benchmarking on its own.
-//!
-//! Layout: [`ingest`] streams events v1 from files into a store, with [`csv_input`] for
-//! the CSV form and [`quarantine`] for rejected lines. The binary (`main.rs`) only parses
-//! arguments, opens the store and prints.
+//! The `credence` command-line tool's library: what is still shared between the binary's
+//! modules and worth testing on its own ([`alerting`]). The ingest pipeline lives in
+//! `credence-app`.
 
 pub mod alerting;
-pub mod csv_input;
-pub mod ingest;
-pub mod quarantine;

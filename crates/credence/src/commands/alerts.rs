@@ -9,12 +9,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use credence::alerting::{RiskWindow, TextAspects, calibration, crisis_alerts, risk_alerts};
 use credence_events::{Event, EventBody};
-use credence_store::Filter;
 use credence_watch::detect::CalibrationError;
 use credence_watch::{Alert, Calibration, Status};
 
-use crate::commands::textev::Deferred;
-use crate::commands::trust::{EvalArgs, load_engine};
+use crate::commands::trust::EvalArgs;
 use crate::{Global, open_store};
 
 /// `credence alerts`.
@@ -95,40 +93,24 @@ pub fn compute_unstated(
         None => store.merchants()?,
     };
     let cal = calibrated()?;
+    let evaluator = eval.evaluator()?;
     let mut all = Vec::new();
     for merchant in merchants {
-        let engine = load_engine(store, &merchant, eval)?;
-        let Some(at) = eval.at.or_else(|| engine.latest_event_time(&merchant)) else {
-            continue;
-        };
-        let mut events: Vec<Event> = Vec::new();
-        let filter = Filter {
-            merchant: Some(merchant.clone()),
-            up_to: Some(at),
-            ..Filter::default()
-        };
-        store.scan(&filter, &mut |e| {
-            events.push(e.event);
-            Ok(())
-        })?;
-        let refs: Vec<&Event> = events.iter().collect();
-        // The text signals of reviews and complaints (cached by `load_engine` above).
-        let mut deferred = Deferred::new(!eval.no_text);
-        for e in events.iter().filter(|e| {
-            matches!(
-                e.body,
-                EventBody::Review { .. } | EventBody::Complaint { .. }
-            )
-        }) {
-            let _ = deferred.offer(e.clone());
-        }
-        let (texts, _) = deferred.resolve(store, false)?;
-        let by_id: std::collections::HashMap<&str, &Event> =
-            events.iter().map(|e| (e.id.as_str(), e)).collect();
-        let aspects: Vec<TextAspects<'_>> = texts
+        // One load: the engine, every event up to the evaluation time, and the texts.
+        let loaded = evaluator.load_with_events(store, &merchant, eval.at)?;
+        let at = loaded.at;
+        let refs: Vec<&Event> = loaded.events.iter().collect();
+        // What the texts of reviews and complaints said, per aspect.
+        let aspects: Vec<TextAspects<'_>> = loaded
+            .texts
             .iter()
+            .filter(|(e, _)| {
+                matches!(
+                    e.body,
+                    EventBody::Review { .. } | EventBody::Complaint { .. }
+                )
+            })
             .filter_map(|(e, signal)| {
-                let e = *by_id.get(e.id.as_str())?;
                 let list = signal
                     .as_ref()?
                     .aspects
@@ -138,12 +120,13 @@ pub fn compute_unstated(
                 Some((e, list))
             })
             .collect();
+        let engine = &loaded.engine;
         all.extend(crisis_alerts(&merchant, &refs, &aspects, at, cal));
         let window = RiskWindow {
             points: weeks.max(1),
             step_days: 7,
         };
-        all.extend(risk_alerts(&merchant, &refs, &engine, at, window));
+        all.extend(risk_alerts(&merchant, &refs, engine, at, window));
     }
     all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     Ok(all)

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use credence::ingest::{IngestOptions, Source, ingest};
+use credence_app::ingest::{IngestOptions, Source, ingest};
 
 use crate::commands::ingest::{QUARANTINE_SUFFIX, print_summary};
 use crate::commands::serve::serve_until_signal;
-use crate::commands::trust::{EvalArgs, load_engine};
+use crate::commands::trust::EvalArgs;
 use crate::serve::ServeConfig;
 use crate::serve::auth::{Scope, hash_key, new_key};
 use crate::{DbLocation, Global, open_store_at};
@@ -180,7 +180,7 @@ fn write_demo_events(
 /// What the engine says about the demo: each merchant's reputation and stages, the
 /// crisis merchant's trust month by month, and the scripted scenario customers.
 fn show_engine_view(store: &dyn Store, config: &credence_demo::DemoConfig) -> Result<()> {
-    let no_eval = EvalArgs::default();
+    let evaluator = EvalArgs::default().evaluator()?;
     println!();
     println!("What credence sees, at each merchant's latest event:");
     println!(
@@ -197,7 +197,7 @@ fn show_engine_view(store: &dyn Store, config: &credence_demo::DemoConfig) -> Re
     );
     let mut engines = Vec::new();
     for m in credence_demo::merchants() {
-        let engine = load_engine(store, m.id, &no_eval)?;
+        let engine = evaluator.load(store, m.id, None)?.engine;
         let at = engine
             .latest_event_time(m.id)
             .context("merchant without events")?;

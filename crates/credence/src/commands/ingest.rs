@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use credence::ingest::{IngestOptions, Source, Summary, ingest};
+use credence_app::ingest::{IngestOptions, Source, Summary, ingest};
 
 use crate::{Global, open_store};
 

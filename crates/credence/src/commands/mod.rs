@@ -12,5 +12,4 @@ pub mod report;
 pub mod serve;
 pub mod status;
 pub mod text;
-pub mod textev;
 pub mod trust;

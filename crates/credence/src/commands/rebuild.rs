@@ -9,12 +9,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use credence_engine::{Engine, StageCounts};
+use credence_app::text_evidence::TextStats;
+use credence_app::{Evaluator, Scan, Sink, load_rules};
+use credence_engine::StageCounts;
 use credence_store::Filter;
 use serde::Serialize;
 
-use crate::commands::textev::{Deferred, TextStats};
-use crate::commands::trust::{EvalArgs, rules};
+use crate::commands::trust::EvalArgs;
 use crate::{Global, open_store};
 
 /// `credence rebuild`.
@@ -69,29 +70,45 @@ pub fn run(g: &Global, args: &RebuildArgs) -> Result<ExitCode> {
     };
 
     let started = Instant::now();
-    let mut engine = Engine::new(rules(&args.eval.config)?)?;
+    let rules = load_rules(args.eval.config.as_deref())?;
+    let evaluator = Evaluator::new(rules, !args.eval.no_text)?
+        .with_progress(!g.quiet && std::io::stderr().is_terminal());
+    let mut engine = evaluator.engine()?;
     let filter = Filter {
         up_to: args.eval.at,
         ..Filter::default()
     };
-    let mut n = 0u64;
-    let mut deferred = Deferred::new(!args.eval.no_text);
-    store.scan(&filter, &mut |stored| {
-        if let Some(ev) = deferred.offer(stored.event) {
-            engine.add(&ev);
-        }
-        n += 1;
-        if n.is_multiple_of(16_384) {
-            bar.set_position(n);
-        }
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    let (texts, text) = deferred.resolve(store, !g.quiet && std::io::stderr().is_terminal())?;
-    for (ev, signal) in &texts {
-        engine.add_with_text(ev, signal.as_ref());
+    /// Every event into one engine, counting them on the replay bar.
+    struct Replay<'a> {
+        engine: &'a mut credence_engine::Engine,
+        n: u64,
+        bar: &'a indicatif::ProgressBar,
     }
-    drop(texts);
+    impl Sink for Replay<'_> {
+        fn select(&mut self, _: &credence_events::Event) -> bool {
+            self.n += 1;
+            if self.n.is_multiple_of(16_384) {
+                self.bar.set_position(self.n);
+            }
+            true
+        }
+        fn scanned(&mut self) {
+            // The text step has its own bar.
+            self.bar.finish_and_clear();
+        }
+        fn add(&mut self, ev: credence_events::Event, signal: Option<credence_engine::TextSignal>) {
+            self.engine.add_with_text(&ev, signal.as_ref());
+        }
+    }
+    let mut replay = Replay {
+        engine: &mut engine,
+        n: 0,
+        bar: &bar,
+    };
+    let text = evaluator
+        .replay(store, Scan::Filter(&filter), &mut replay)?
+        .text;
+    let n = replay.n;
     let seconds_replay = started.elapsed().as_secs_f64() - text.seconds;
 
     let started = Instant::now();

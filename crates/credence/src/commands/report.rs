@@ -20,9 +20,8 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::commands::textev::Deferred;
-use crate::commands::trust::rules;
 use crate::{Global, open_store};
+use credence_app::{Evaluator, Scan, Sink, load_rules};
 use credence_indicators::AspectSentiment;
 
 /// `credence report`.
@@ -329,31 +328,37 @@ pub struct Loaded {
 pub fn load(store: &dyn Store, query: &ReportQuery, progress: bool) -> Result<Loaded> {
     let t0 = Instant::now();
     // One scan: every merchant's facts (the Bayesian rating prior needs all reviews),
-    // the engine only for the merchants reported.
+    // the engine only for the merchants reported; text evidence and the `aspects`
+    // indicators from the texts of those (analysed once, cached in the store).
+    let evaluator = Evaluator::new(query.rules.clone(), query.text)?.with_progress(progress);
+    let mut engine = evaluator.engine()?;
     let mut builder = DatasetBuilder::new();
-    let mut engine = Engine::new(query.rules.clone())?;
-    let mut deferred = Deferred::new(query.text);
-    store.scan(&Filter::default(), &mut |stored| {
-        builder.add(&stored.event);
-        if query
-            .merchant
-            .as_deref()
-            .is_none_or(|m| m == stored.event.merchant)
-            && let Some(ev) = deferred.offer(stored.event)
-        {
-            engine.add(&ev);
+    struct Load<'a> {
+        builder: &'a mut DatasetBuilder,
+        engine: &'a mut Engine,
+        merchant: Option<&'a str>,
+    }
+    impl Sink for Load<'_> {
+        fn select(&mut self, ev: &credence_events::Event) -> bool {
+            self.builder.add(ev);
+            self.merchant.is_none_or(|m| m == ev.merchant)
         }
-        Ok(())
-    })?;
-    // Text evidence and the `aspects` indicators (analysed once, cached in the store).
-    let (texts, _) = deferred.resolve(store, progress)?;
-    for (ev, signal) in &texts {
-        engine.add_with_text(ev, signal.as_ref());
-        if let Some(s) = signal {
-            builder.add_text(ev, s);
+        fn add(&mut self, ev: credence_events::Event, signal: Option<credence_engine::TextSignal>) {
+            self.engine.add_with_text(&ev, signal.as_ref());
+            if let Some(s) = &signal {
+                self.builder.add_text(&ev, s);
+            }
         }
     }
-    drop(texts);
+    evaluator.replay(
+        store,
+        Scan::Filter(&Filter::default()),
+        &mut Load {
+            builder: &mut builder,
+            engine: &mut engine,
+            merchant: query.merchant.as_deref(),
+        },
+    )?;
     Ok(Loaded {
         data: builder.build(),
         engine,
@@ -519,7 +524,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<ExitCode> {
     .map_err(|e| anyhow!("--{} {e}", e.param))?;
     query.recovery_sample = args.recovery_sample;
     query.text = !args.no_text;
-    query.rules = rules(&args.config)?;
+    query.rules = load_rules(args.config.as_deref())?;
 
     let boxed = open_store(g)?;
     let store = &*boxed;

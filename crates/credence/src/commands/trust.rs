@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use credence_engine::{Engine, MerchantReport, Rules, Stage, TrustReport};
-use credence_store::{EventStore, Filter, TextCache};
+use credence_app::{Evaluator, LoadedMerchant, load_rules, parse_eval_time};
+use credence_engine::{MerchantReport, Stage, TrustReport};
 use jiff::Timestamp;
 
-use crate::commands::textev::Deferred;
 use crate::{Global, open_store};
 
 /// Options shared by the commands that evaluate trust.
@@ -105,83 +104,12 @@ pub enum SortArg {
     Customer,
 }
 
-/// Parses an evaluation time: RFC 3339, or a date (the end of that day in UTC).
-pub fn parse_eval_time(s: &str) -> Result<Timestamp, String> {
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        let end = d.at(23, 59, 59, 999_999_999);
-        return jiff::tz::TimeZone::UTC
-            .to_timestamp(end)
-            .map_err(|e| e.to_string());
-    }
-    Err(format!(
-        "`{s}` is not an RFC 3339 time (2026-03-01T10:00:00+08:00) or a date (2026-03-01)"
-    ))
-}
-
-/// The evidence rules: the defaults, or those of the `--config` TOML file (validated).
-pub fn rules(config: &Option<PathBuf>) -> Result<Rules> {
-    let Some(path) = config else {
-        return Ok(Rules::default());
-    };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let rules: Rules =
-        toml::from_str(&text).with_context(|| format!("{}: invalid rules", path.display()))?;
-    rules
-        .validate()
-        .with_context(|| format!("{}: invalid rules", path.display()))?;
-    Ok(rules)
-}
-
-/// Loads one merchant's events (up to `at`) from the store into a fresh engine, with
-/// the evidence of their text unless `--no-text` (analysed once, then cached in the
-/// store; a progress bar on a terminal when many texts are new).
-pub fn load_engine<S: EventStore + TextCache + ?Sized>(
-    store: &S,
-    merchant: &str,
-    eval: &EvalArgs,
-) -> Result<Engine> {
-    let mut engine = Engine::new(rules(&eval.config)?)?;
-    let filter = Filter {
-        merchant: Some(merchant.to_string()),
-        up_to: eval.at,
-        ..Filter::default()
-    };
-    let mut deferred = Deferred::new(!eval.no_text);
-    store.scan(&filter, &mut |stored| {
-        if let Some(ev) = deferred.offer(stored.event) {
-            engine.add(&ev);
-        }
-        Ok(())
-    })?;
-    let (texts, _) = deferred.resolve(store, std::io::stderr().is_terminal())?;
-    for (ev, signal) in &texts {
-        engine.add_with_text(ev, signal.as_ref());
-    }
-    if engine.latest_event_time(merchant).is_none() {
-        let known = store.merchants()?;
-        bail!(
-            "no events for merchant `{merchant}`{}; merchants in the store: {}",
-            if eval.at.is_some() { " up to --at" } else { "" },
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        );
-    }
-    Ok(engine)
-}
-
-fn eval_time(engine: &Engine, merchant: &str, eval: &EvalArgs) -> Result<Timestamp> {
-    match eval.at {
-        Some(t) => Ok(t),
-        None => engine
-            .latest_event_time(merchant)
-            .context("the merchant has no events"),
+impl EvalArgs {
+    /// The evaluator of these options: the rules of `--config` (or the defaults), text
+    /// unless `--no-text`, a progress bar on a terminal while many texts are new.
+    pub fn evaluator(&self) -> Result<Evaluator> {
+        let rules = load_rules(self.config.as_deref())?;
+        Ok(Evaluator::new(rules, !self.no_text)?.with_progress(std::io::stderr().is_terminal()))
     }
 }
 
@@ -189,8 +117,10 @@ fn eval_time(engine: &Engine, merchant: &str, eval: &EvalArgs) -> Result<Timesta
 pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
     let boxed = open_store(g)?;
     let store = &*boxed;
-    let engine = load_engine(store, &args.merchant, &args.eval)?;
-    let at = eval_time(&engine, &args.merchant, &args.eval)?;
+    let LoadedMerchant { engine, at, .. } =
+        args.eval
+            .evaluator()?
+            .load(store, &args.merchant, args.eval.at)?;
     let mut out = std::io::stdout().lock();
 
     if let Some(customer) = &args.customer {
@@ -271,8 +201,10 @@ pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
 pub fn run_merchant(g: &Global, args: &MerchantArgs) -> Result<ExitCode> {
     let boxed = open_store(g)?;
     let store = &*boxed;
-    let engine = load_engine(store, &args.merchant, &args.eval)?;
-    let at = eval_time(&engine, &args.merchant, &args.eval)?;
+    let LoadedMerchant { engine, at, .. } =
+        args.eval
+            .evaluator()?
+            .load(store, &args.merchant, args.eval.at)?;
     let report = engine
         .merchant(&args.merchant, at)
         .context("unknown merchant")?

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use super::auth::{Principal, Scope};
 use super::error::ApiError;
 use super::state::AppState;
-use credence::ingest::MAX_LINE_BYTES;
+use credence_app::ingest::MAX_LINE_BYTES;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {

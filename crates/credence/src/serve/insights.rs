@@ -228,9 +228,10 @@ fn report_query(
         p.tz.as_deref().unwrap_or("UTC"),
     )
     .map_err(|e| ApiError::bad_request(format!("{}: {e}", e.param)))?;
-    let config = state.config();
-    q.rules = crate::commands::trust::rules(&config.rules).map_err(ApiError::internal)?;
-    q.text = !config.no_text;
+    // The rules the live engines were loaded with (read once, at start).
+    let evaluator = state.live().evaluator();
+    q.rules = evaluator.rules().clone();
+    q.text = evaluator.text();
     Ok(q)
 }
 

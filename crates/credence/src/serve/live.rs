@@ -12,56 +12,21 @@
 //! engine is write-locked only while a batch of new events is added.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use anyhow::Result;
 use axum::body::Bytes;
-use credence_engine::{Engine, Rules, Stage, TextSignal};
+use credence_app::{Evaluator, Scan};
+use credence_engine::{Engine, Stage, TextSignal};
 use credence_events::Event;
 use credence_store::Store;
 use jiff::Timestamp;
-
-use crate::commands::textev::Deferred;
 
 /// Events read from the store, with their text signals, ready for the engines.
 pub struct Batch {
     events: Vec<(Event, Option<TextSignal>)>,
     last_seq: i64,
-}
-
-/// Reads the events accepted after `after` (acceptance order), analysing (or reading
-/// from the cache) the text of those that carry some, as `load_engine` does.
-pub fn read_since(store: &dyn Store, after: i64, text: bool) -> Result<Batch> {
-    let mut events = Vec::new();
-    let last_seq = scan(store, after, text, false, &mut |ev, sig| {
-        events.push((ev, sig))
-    })?;
-    Ok(Batch { events, last_seq })
-}
-
-fn scan(
-    store: &dyn Store,
-    after: i64,
-    text: bool,
-    progress: bool,
-    sink: &mut dyn FnMut(Event, Option<TextSignal>),
-) -> Result<i64> {
-    let mut deferred = Deferred::new(text);
-    let mut last = after;
-    store.scan_since(after, &mut |stored| {
-        last = last.max(stored.seq);
-        if let Some(ev) = deferred.offer(stored.event) {
-            sink(ev, None);
-        }
-        Ok(())
-    })?;
-    let (texts, _) = deferred.resolve(store, progress)?;
-    for (ev, sig) in texts {
-        sink(ev, sig);
-    }
-    Ok(last)
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -81,7 +46,11 @@ pub struct Live {
 }
 
 struct LiveInner {
-    rules: Rules,
+    /// Loads at start and after an erasure (with a progress bar on a terminal, if it
+    /// was made so)…
+    evaluator: Evaluator,
+    /// …and follows the store, without one.
+    follower: Evaluator,
     merchants: RwLock<HashMap<String, Arc<LiveMerchant>>>,
     last_seq: AtomicI64,
     /// The store's erasure count when the engines were loaded ([`Live::reload`]).
@@ -91,15 +60,14 @@ struct LiveInner {
 
 impl Live {
     /// Loads every stored event into one engine per merchant.
-    pub fn load(store: &dyn Store, rules: Rules, text: bool) -> Result<Live> {
-        let progress = std::io::stderr().is_terminal();
+    pub fn load(store: &dyn Store, evaluator: Evaluator) -> Result<Live> {
         // Read before the scan: an erasure during it shows as a change, and reloads.
         let erasures = store.erasures()?;
         let mut engines: HashMap<String, Engine> = HashMap::new();
         let mut failed = None;
-        let last = scan(store, 0, text, progress, &mut |ev, sig| {
+        let mut sink = |ev: Event, sig: Option<TextSignal>| {
             if !engines.contains_key(&ev.merchant) {
-                match Engine::new(rules.clone()) {
+                match evaluator.engine() {
                     Ok(e) => {
                         engines.insert(ev.merchant.clone(), e);
                     }
@@ -112,7 +80,8 @@ impl Live {
             if let Some(engine) = engines.get_mut(&ev.merchant) {
                 engine.add_with_text(&ev, sig.as_ref());
             }
-        })?;
+        };
+        let last = evaluator.replay(store, Scan::Since(0), &mut sink)?.last_seq;
         if let Some(e) = failed {
             return Err(e.into());
         }
@@ -126,7 +95,8 @@ impl Live {
             .collect();
         let live = Live {
             inner: Arc::new(LiveInner {
-                rules,
+                follower: evaluator.clone().with_progress(false),
+                evaluator,
                 merchants: RwLock::new(merchants),
                 last_seq: AtomicI64::new(last),
                 erasures: AtomicU64::new(erasures),
@@ -135,6 +105,26 @@ impl Live {
         };
         live.publish_gauges();
         Ok(live)
+    }
+
+    /// Reads the events accepted after `after` (acceptance order), analysing (or reading
+    /// from the cache) the text of those that carry some: the evaluator's loading
+    /// sequence, for [`Live::apply`].
+    pub fn read_since(&self, store: &dyn Store, after: i64) -> Result<Batch> {
+        let mut events = Vec::new();
+        let last_seq = self
+            .inner
+            .follower
+            .replay(store, Scan::Since(after), &mut |ev, sig| {
+                events.push((ev, sig))
+            })?
+            .last_seq;
+        Ok(Batch { events, last_seq })
+    }
+
+    /// The evaluator the engines are loaded with.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.inner.evaluator
     }
 
     /// The last sequence number applied.
@@ -151,8 +141,8 @@ impl Live {
     /// events in place, which `scan_since` cannot see, and an erased customer must not
     /// stay visible. Generations keep growing, so no cached answer survives. Call it
     /// under [`Live::follow_lock`].
-    pub fn reload(&self, store: &dyn Store, text: bool) -> Result<()> {
-        let fresh = Live::load(store, self.inner.rules.clone(), text)?;
+    pub fn reload(&self, store: &dyn Store) -> Result<()> {
+        let fresh = Live::load(store, self.inner.evaluator.clone())?;
         let loaded = std::mem::take(&mut *write(&fresh.inner.merchants));
         let mut merchants = write(&self.inner.merchants);
         for (name, m) in &loaded {
@@ -196,7 +186,7 @@ impl Live {
             let m = match self.merchant(&name) {
                 Some(m) => m,
                 None => {
-                    let engine = match Engine::new(self.inner.rules.clone()) {
+                    let engine = match self.inner.evaluator.engine() {
                         Ok(e) => e,
                         Err(e) => {
                             tracing::error!(error = %e, "cannot create an engine");

@@ -9,12 +9,13 @@
 //! ingest on the writer (SQLite in WAL mode lets readers and the writer run together).
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use credence_engine::{Engine, Rules};
+use credence_app::Evaluator;
 use credence_store::Store;
 use tokio::sync::Semaphore;
 
@@ -48,8 +49,8 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
-    /// evaluation time: pass it to `commands::trust::load_engine` and friends so the
-    /// server evaluates exactly as the CLI does.
+    /// evaluation time: what `commands::alerts` reads, so the server evaluates exactly
+    /// as the CLI does.
     pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
         EvalArgs {
             at,
@@ -92,14 +93,16 @@ impl AppState {
     /// Opens the store (one writer and [`READERS`] readers) and loads every merchant's
     /// events into live engines (progress on stderr). Blocking: call it before serving.
     pub fn open(config: ServeConfig) -> anyhow::Result<AppState> {
-        let rules: Rules = crate::commands::trust::rules(&config.rules)?;
-        Engine::new(rules.clone()).context("invalid rules")?;
+        let rules = credence_app::load_rules(config.rules.as_deref())?;
+        let evaluator = Evaluator::new(rules, !config.no_text)
+            .context("invalid rules")?
+            .with_progress(std::io::stderr().is_terminal());
         let mut writer = crate::open_store_at(&config.db)?;
         let readers = (0..READERS)
             .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let quick = crate::open_store_at(&config.db)?;
-        let live = Live::load(&*writer, rules, !config.no_text)?;
+        let live = Live::load(&*writer, evaluator)?;
         let started = Instant::now();
         live.warm()?;
         tracing::info!(
@@ -227,15 +230,14 @@ impl AppState {
         let _turn = live.follow_lock().await;
         let after = live.last_seq();
         let known_erasures = live.erasures();
-        let text = !self.inner.config.no_text;
         let reloading = live.clone();
         let batch = self
             .read_quick(move |store| {
                 if store.erasures()? != known_erasures {
-                    reloading.reload(store, text)?;
+                    reloading.reload(store)?;
                     return Ok(None);
                 }
-                super::live::read_since(store, after, text).map(Some)
+                reloading.read_since(store, after).map(Some)
             })
             .await?;
         if let Some(batch) = batch {

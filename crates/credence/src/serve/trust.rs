@@ -34,7 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 fn eval_time(at: &Option<String>) -> Result<Option<Timestamp>, ApiError> {
     at.as_deref()
-        .map(|s| crate::commands::trust::parse_eval_time(s).map_err(ApiError::bad_request))
+        .map(|s| credence_app::parse_eval_time(s).map_err(ApiError::bad_request))
         .transpose()
 }
 

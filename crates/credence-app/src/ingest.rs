@@ -11,14 +11,56 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
 use credence_events::Rejection;
-use credence_store::{EventStore, NewEvent, Outcome};
+use credence_store::{EventStore, NewEvent, Outcome, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::csv_input::CsvLines;
 use crate::quarantine::{Quarantine, QuarantineEntry};
+
+/// Why an ingest stopped. Bad lines never stop it: they go to the quarantine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// A file cannot be opened.
+    #[error("cannot open {}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The CSV header row cannot be read.
+    #[error("{source_name}: cannot read the CSV header")]
+    CsvHeader {
+        /// The source, as [`Source::name`] gives it.
+        source_name: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading a source failed midway.
+    #[error("{source_name}: {what}")]
+    Read {
+        /// The source, as [`Source::name`] gives it.
+        source_name: String,
+        /// What failed (`read failed`, `cannot read`).
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The store refused a batch.
+    #[error("cannot write to the store")]
+    Store(#[source] StoreError),
+    /// The quarantine file cannot be written.
+    #[error("cannot write the quarantine file")]
+    Quarantine(#[source] io::Error),
+}
+
+type Result<T, E = IngestError> = std::result::Result<T, E>;
 
 /// Where events come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,10 +187,16 @@ impl Run<'_> {
         let name = source.name();
         let reader = open(source, &self.progress)?;
         if source.is_csv() {
-            let lines = CsvLines::new(reader)
-                .with_context(|| format!("{name}: cannot read the CSV header"))?;
+            let lines = CsvLines::new(reader).map_err(|source| IngestError::CsvHeader {
+                source_name: name.clone(),
+                source,
+            })?;
             for item in lines {
-                let (line, result) = item.with_context(|| format!("{name}: cannot read"))?;
+                let (line, result) = item.map_err(|source| IngestError::Read {
+                    source_name: name.clone(),
+                    what: "cannot read",
+                    source,
+                })?;
                 self.summary.read += 1;
                 match result {
                     Ok(json) => self.line(&name, line, json.as_bytes())?,
@@ -164,7 +212,11 @@ impl Run<'_> {
             buf.clear();
             let n = reader
                 .read_until(b'\n', &mut buf)
-                .with_context(|| format!("{name}: read failed"))?;
+                .map_err(|source| IngestError::Read {
+                    source_name: name.clone(),
+                    what: "read failed",
+                    source,
+                })?;
             if n == 0 {
                 break;
             }
@@ -241,7 +293,7 @@ impl Run<'_> {
             let outcomes = self
                 .store
                 .insert_batch(&self.batch)
-                .context("cannot write to the store")?;
+                .map_err(IngestError::Store)?;
             let batch = std::mem::take(&mut self.batch);
             let lines = std::mem::take(&mut self.batch_lines);
             for ((line_no, event), outcome) in lines.into_iter().zip(batch).zip(outcomes) {
@@ -275,7 +327,7 @@ impl Run<'_> {
             self.pending.sort_by_key(|e| e.line);
             self.quarantine
                 .write(&self.pending)
-                .context("cannot write the quarantine file")?;
+                .map_err(IngestError::Quarantine)?;
             self.pending.clear();
         }
         Ok(())
@@ -297,8 +349,10 @@ fn open(source: &Source, progress: &ProgressBar) -> Result<Box<dyn BufRead>> {
     let raw: Box<dyn Read> = match source {
         Source::Stdin => Box::new(io::stdin().lock()),
         Source::File(path) => {
-            let file =
-                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let file = File::open(path).map_err(|source| IngestError::Open {
+                path: path.clone(),
+                source,
+            })?;
             Box::new(progress.wrap_read(file))
         }
     };

@@ -1,5 +1,6 @@
-//! Text evidence for the commands that build engines (`trust`, `merchant`, `rebuild`,
-//! `report`, `demo`): the customer's words in reviews, complaints, ticket messages and
+//! Text evidence for everything that builds engines (through [`crate::Evaluator`]:
+//! `trust`, `merchant`, `rebuild`, `report`, `alerts`, `demo` and the server's live
+//! engines): the customer's words in reviews, complaints, ticket messages and
 //! survey comments are analysed with `credence-text`, lazily — never at ingest — and the
 //! result is cached in the store ([`TextCache`], table `text_analysis`), so the first
 //! evaluation that needs a text analyses it and later ones read it.
@@ -10,12 +11,29 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
 use credence_engine::{Dimension, TextAspect, TextSignal};
 use credence_events::{Event, EventBody};
-use credence_store::TextCache;
+use credence_store::{StoreError, TextCache};
 use credence_text::{Analysis, Analyzer, Polarity};
 use serde::Serialize;
+
+/// Why the text step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TextError {
+    /// The shipped text model does not load.
+    #[error("cannot load the text model")]
+    Model(#[source] credence_text::ModelError),
+    /// The store's text cache failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A cached or new analysis does not (de)serialise.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A worker thread panicked.
+    #[error("a text-analysis thread failed")]
+    ThreadFailed,
+}
 
 /// Version of the `Analysis → TextSignal` conversion: part of the cache's model id, so
 /// changing it re-analyses.
@@ -42,12 +60,12 @@ pub fn customer_text(ev: &Event) -> Option<&str> {
 
 /// The shared analyzer (jieba's dictionary loads once per process, and only when a
 /// text has to be analysed).
-fn analyzer() -> Result<&'static Analyzer> {
+fn analyzer() -> Result<&'static Analyzer, TextError> {
     static A: OnceLock<Analyzer> = OnceLock::new();
     if let Some(a) = A.get() {
         return Ok(a);
     }
-    let a = Analyzer::embedded().context("cannot load the text model")?;
+    let a = Analyzer::embedded().map_err(TextError::Model)?;
     Ok(A.get_or_init(|| a))
 }
 
@@ -154,7 +172,7 @@ impl Deferred {
         self,
         store: &S,
         progress: bool,
-    ) -> Result<(Vec<WithText>, TextStats)> {
+    ) -> Result<(Vec<WithText>, TextStats), TextError> {
         let started = Instant::now();
         let model = model_id();
         let n = self.events.len();
@@ -214,7 +232,9 @@ impl Deferred {
                     .collect()
             });
             bar.finish_and_clear();
-            anyhow::ensure!(done.len() == missing.len(), "a text-analysis thread failed");
+            if done.len() != missing.len() {
+                return Err(TextError::ThreadFailed);
+            }
             for chunk in done.chunks(20_000) {
                 let entries: Vec<(&str, String)> = chunk
                     .iter()

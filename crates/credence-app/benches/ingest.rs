@@ -1,11 +1,11 @@
 //! Ingest throughput: parse + validate, store, and the whole pipeline, on demo data.
 //!
-//! `cargo bench -p credence --bench ingest` — counts are events; divan prints
+//! `cargo bench -p credence-app --bench ingest` — counts are events; divan prints
 //! events/s as "items/s". The data are the demo data set (seed 42) of the size in
 //! `CREDENCE_BENCH_SIZE` (`small`, `medium`, `large`; default `large`, ≈ 2M events),
 //! generated in memory, so the bench needs no files.
 
-use credence::ingest::{IngestOptions, Source, ingest};
+use credence_app::ingest::{IngestOptions, Source, ingest};
 use credence_store::{EventStore, NewEvent, SqliteStore};
 use divan::counter::ItemsCount;
 

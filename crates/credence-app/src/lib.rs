@@ -1,0 +1,28 @@
+//! `credence-app`: the application layer — the services the command line (`credence`)
+//! and the HTTP server (`credence-server`) share, over the pure core (events, engine) and
+//! the storage traits.
+//!
+//! It owns opening a store by location, the ingest pipeline, text evidence, the evidence
+//! rules, the one sequence that loads a merchant's events into an engine, alerts,
+//! reports, the ledger operations and API key minting. It never depends on `clap`,
+//! `axum` or anything that parses arguments or answers requests, and never prints to
+//! stdout: callers print what it returns. Errors are typed (`thiserror`); the binary
+//! adds context at its edge.
+//!
+//! # Layout
+//!
+//! - [`store`] — [`DbLocation`] (a SQLite path or a PostgreSQL URL) and [`open_store`].
+//! - [`ingest`] — streams events v1 from files into a store, with [`csv_input`] for the
+//!   CSV form and [`quarantine`] for rejected lines.
+
+pub mod csv_input;
+pub mod evaluate;
+pub mod ingest;
+pub mod quarantine;
+pub mod rules;
+pub mod store;
+pub mod text_evidence;
+
+pub use evaluate::{EvalError, Evaluator, LoadedMerchant, Scan, Sink, parse_eval_time};
+pub use rules::{RulesFileError, load_rules};
+pub use store::{DbLocation, OpenError, open_store};
