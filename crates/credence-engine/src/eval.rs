@@ -14,6 +14,7 @@
 use crate::promise::PromiseKind;
 use crate::report::{DimensionReport, Dimensions, Reason, Stage, StageChange};
 use crate::rules::{Dimension, ReasonCode, Rules};
+use crate::series::Delta;
 use crate::store::{CODE_CHURN, CODE_PLAIN, Merchant, NEVER, NO, Promise};
 use crate::text::{Details, sentences};
 
@@ -316,66 +317,92 @@ pub(crate) struct Reputation {
     neutral: f64,
 }
 
+/// Where an evaluation reads the merchant's reputation sums and base rate a0 at a time:
+/// a [`Reputation`] built by replay, or the live state's [`crate::SeriesView`].
+pub trait RepSource {
+    /// Decayed (R, S) per dimension of all of the merchant's evidence at `t` (ms).
+    fn sums(&self, t: i64) -> ([f64; 4], [f64; 4]);
+    /// a0 from the latest site signals at or before `t` (ms).
+    fn a0(&self, t: i64) -> f64;
+}
+
+/// The series delta of an immediate item (`None` for an item without weight).
+pub(crate) fn item_delta(w: &Weights, it: &crate::store::Item) -> Option<Delta> {
+    if it.code() >= CODE_PLAIN {
+        return None;
+    }
+    let (d, r, s) = w.get(it.code(), it.param());
+    (r + s > 0.0).then_some(Delta {
+        time: it.at(),
+        item_at: it.at(),
+        dim: d as u8,
+        r,
+        s,
+    })
+}
+
+/// The series deltas of a promise: at each transition, the item it stops yielding
+/// (negative) and the one it starts yielding.
+pub(crate) fn promise_deltas(w: &Weights, p: &Promise, idx: u32, out: &mut Vec<Delta>) {
+    let mut push = |time: i64, s: &Seen, sign: f64| {
+        let (d, r, sn) = w.get(s.code, s.param);
+        if r + sn > 0.0 {
+            out.push(Delta {
+                time,
+                item_at: s.at,
+                dim: d as u8,
+                r: r * sign,
+                s: sn * sign,
+            });
+        }
+    };
+    let mut times = p.transitions();
+    times.sort_unstable();
+    let mut prev: Option<Seen> = None;
+    let mut last_time = i64::MIN;
+    for &tau in &times {
+        if tau == NEVER || tau == last_time {
+            continue;
+        }
+        last_time = tau;
+        let cur = promise_seen(p, idx, tau);
+        let same = match (&prev, &cur) {
+            (Some(a), Some(b)) => a.code == b.code && a.at == b.at && a.event == b.event,
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            if let Some(a) = &prev {
+                push(tau, a, -1.0);
+            }
+            if let Some(b) = &cur {
+                push(tau, b, 1.0);
+            }
+            prev = cur;
+        }
+    }
+}
+
 impl Reputation {
     pub(crate) fn build(ctx: &Ctx<'_>, at: i64) -> Reputation {
-        let mut deltas: Vec<(i64, u8, f64, f64)> = Vec::new();
         let h = ctx.h_ms;
-        let refw = |item_at: i64| ((item_at - at) as f64 / h).exp2();
-        let mut push = |time: i64, s: &Seen, sign: f64| {
-            let (d, r, sn) = ctx.w.get(s.code, s.param);
-            if r + sn > 0.0 {
-                let w = refw(s.at) * sign;
-                deltas.push((time, d as u8, r * w, sn * w));
-            }
-        };
-        let immediate = |it: &crate::store::Item| Seen {
-            code: it.code(),
-            param: it.param(),
-            event: it.event,
-            at: it.at(),
-            promise: NO,
-        };
+        let mut all: Vec<Delta> = Vec::new();
         for rel in &ctx.m.rels {
-            for it in &rel.items {
-                if it.at() <= at && it.code() < CODE_PLAIN {
-                    let s = immediate(it);
-                    push(s.at, &s, 1.0);
-                }
-            }
+            all.extend(rel.items.iter().filter_map(|it| item_delta(ctx.w, it)));
         }
-        for it in &ctx.m.items {
-            if it.at() <= at && it.code() < CODE_PLAIN {
-                let s = immediate(it);
-                push(s.at, &s, 1.0);
-            }
-        }
+        all.extend(ctx.m.items.iter().filter_map(|it| item_delta(ctx.w, it)));
         for (i, p) in ctx.m.promises.iter().enumerate() {
-            let mut times = p.transitions();
-            times.sort_unstable();
-            let mut prev: Option<Seen> = None;
-            let mut last_time = i64::MIN;
-            for &tau in &times {
-                if tau == NEVER || tau > at || tau == last_time {
-                    continue;
-                }
-                last_time = tau;
-                let cur = promise_seen(p, i as u32, tau);
-                let same = match (&prev, &cur) {
-                    (Some(a), Some(b)) => a.code == b.code && a.at == b.at && a.event == b.event,
-                    (None, None) => true,
-                    _ => false,
-                };
-                if !same {
-                    if let Some(a) = &prev {
-                        push(tau, a, -1.0);
-                    }
-                    if let Some(b) = &cur {
-                        push(tau, b, 1.0);
-                    }
-                    prev = cur;
-                }
-            }
+            promise_deltas(ctx.w, p, i as u32, &mut all);
         }
+        // Referenced to `at` (the latest time of the call): every weight ≤ 1.
+        let mut deltas: Vec<(i64, u8, f64, f64)> = all
+            .into_iter()
+            .filter(|d| d.time <= at)
+            .map(|d| {
+                let w = ((d.item_at - at) as f64 / h).exp2();
+                (d.time, d.dim, d.r * w, d.s * w)
+            })
+            .collect();
         deltas.sort_unstable_by_key(|e| e.0);
         let mut times: Vec<i64> = Vec::new();
         let mut cum: Vec<[f64; 8]> = Vec::new();
@@ -405,9 +432,11 @@ impl Reputation {
             neutral: ctx.rules.base_rate_neutral,
         }
     }
+}
 
+impl RepSource for Reputation {
     /// Decayed (R, S) per dimension at `t ≤ at`.
-    pub(crate) fn sums(&self, t: i64) -> ([f64; 4], [f64; 4]) {
+    fn sums(&self, t: i64) -> ([f64; 4], [f64; 4]) {
         let scale = ((self.at - t) as f64 / self.h_ms).exp2();
         let mut r = [0.0; 4];
         let mut s = [0.0; 4];
@@ -422,8 +451,7 @@ impl Reputation {
         (r, s)
     }
 
-    /// a0 from the latest site signals at or before `t`.
-    pub(crate) fn a0(&self, t: i64) -> f64 {
+    fn a0(&self, t: i64) -> f64 {
         let i = self.signals.partition_point(|e| e.0 <= t);
         if i == 0 {
             self.neutral
@@ -523,7 +551,7 @@ impl Ctx<'_> {
     /// The opinion of relationship `rel` at `t`.
     pub(crate) fn opinion(
         &self,
-        rep: &Reputation,
+        rep: &dyn RepSource,
         rel: u32,
         t: i64,
         scratch: &mut Vec<u32>,
@@ -558,7 +586,7 @@ impl Ctx<'_> {
     /// at the previous evaluation point (for hysteresis), with the opinion.
     pub(crate) fn stage(
         &self,
-        rep: &Reputation,
+        rep: &dyn RepSource,
         rel: u32,
         t: i64,
         prev: Option<Stage>,
@@ -607,62 +635,79 @@ impl Ctx<'_> {
     }
 
     /// The stage history of `rel` up to `at`: evaluated after each event, each promise
-    /// transition (deadline), the end of a year of silence, and at `at` itself.
+    /// transition (deadline), the end of each year of silence, and at `at` itself.
     pub(crate) fn history(
         &self,
-        rep: &Reputation,
+        rep: &dyn RepSource,
         rel: u32,
         at: i64,
         scratch: &mut Vec<u32>,
     ) -> Vec<(Stage, i64)> {
-        let mut points: Vec<i64> = self.m.rels[rel as usize]
-            .items
+        let mut out = Vec::new();
+        let mut points = self.points(rel, i64::MIN, at);
+        points.push(at);
+        points.dedup();
+        self.extend_history(rep, rel, &points, &mut out, scratch);
+        out
+    }
+
+    /// The evaluation points of `rel` in `[from, until]`, ascending: the time of each
+    /// of its events, each transition of a promise it owns, and the end of each year
+    /// of silence (a gap of `ended_inactivity_days` without events, counted from the
+    /// event before it), none before its first event. A point depends only on events
+    /// at or before it, so the points before any time are final once every event
+    /// before that time is known — what lets the live state close its history.
+    pub(crate) fn points(&self, rel: u32, from: i64, until: i64) -> Vec<i64> {
+        let items = &self.m.rels[rel as usize].items;
+        let mut activity: Vec<i64> = items
             .iter()
             .map(|it| it.at())
-            .filter(|&t| t <= at)
+            .filter(|&t| t <= until)
             .collect();
+        activity.sort_unstable();
+        activity.dedup();
+        let Some(&first) = activity.first() else {
+            return Vec::new();
+        };
+        let quiet = (self.rules.stages.ended_inactivity_days * DAY_MS) as i64;
+        let mut points: Vec<i64> = activity.clone();
+        for (i, &a) in activity.iter().enumerate() {
+            let silence = a.saturating_add(quiet);
+            let next = activity.get(i + 1).copied().unwrap_or(i64::MAX);
+            if silence < next && silence <= until {
+                points.push(silence);
+            }
+        }
         for &p in self.owned(rel) {
             for tau in self.m.promises[p as usize].transitions() {
-                if tau != NEVER && tau <= at {
+                if tau != NEVER && tau <= until {
                     points.push(tau);
                 }
             }
         }
-        let last_event = self.m.rels[rel as usize]
-            .items
-            .iter()
-            .map(|it| it.at())
-            .filter(|&t| t <= at)
-            .max();
-        if let Some(last) = last_event {
-            let silence =
-                last.saturating_add((self.rules.stages.ended_inactivity_days * DAY_MS) as i64);
-            if silence <= at {
-                points.push(silence);
-            }
-        }
-        points.push(at);
+        points.retain(|&t| t >= first.max(from));
         points.sort_unstable();
         points.dedup();
-        let first = self.m.rels[rel as usize]
-            .items
-            .iter()
-            .map(|it| it.at())
-            .filter(|&t| t <= at)
-            .min()
-            .unwrap_or(at);
-        let mut out: Vec<(Stage, i64)> = Vec::new();
-        for t in points {
-            if t < first {
-                continue;
-            }
-            let prev = out.last().map(|l| l.0);
+        points
+    }
+
+    /// Evaluates the stage at each of `points` (ascending, after the last point already
+    /// in `history`) and appends the changes to `history`.
+    pub(crate) fn extend_history(
+        &self,
+        rep: &dyn RepSource,
+        rel: u32,
+        points: &[i64],
+        history: &mut Vec<(Stage, i64)>,
+        scratch: &mut Vec<u32>,
+    ) {
+        for &t in points {
+            let prev = history.last().map(|l| l.0);
             let (s, _) = self.stage(rep, rel, t, prev, scratch);
-            if out.last().is_none_or(|l| l.0 != s) {
-                out.push((s, t));
+            if history.last().is_none_or(|l| l.0 != s) {
+                history.push((s, t));
             }
         }
-        out
     }
 
     /// Reasons for relationship `rel` at `t`: items by |impact| on T, largest first.
@@ -734,7 +779,7 @@ impl Ctx<'_> {
     }
 
     /// The merchant's reputation at `at`: dimensions with W0 and base rate a0.
-    pub(crate) fn merchant_opinion(&self, rep: &Reputation, at: i64) -> Opinion {
+    pub(crate) fn merchant_opinion(&self, rep: &dyn RepSource, at: i64) -> Opinion {
         let (rm, sm) = rep.sums(at);
         let a0 = rep.a0(at);
         let w0 = self.rules.reputation_prior_weight;

@@ -51,6 +51,11 @@ impl Interner {
         }
     }
 
+    /// The key with index `i` (for an identity interner: the key whose value is `i`).
+    pub(crate) fn key_of(&self, i: usize) -> &str {
+        self.key(i)
+    }
+
     fn key(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.arena[start..self.ends[i] as usize]

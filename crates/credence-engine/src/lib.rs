@@ -52,14 +52,17 @@
 
 mod eval;
 mod intern;
+pub mod live;
 pub mod promise;
 mod report;
 mod rules;
+pub mod series;
 mod store;
 mod text;
 
 use jiff::Timestamp;
 
+pub use live::{LiveReader, LiveRows, LiveUpdate, MerchantRow, RelRow, apply as live_apply};
 pub use report::{
     DimensionReport, Dimensions, MerchantReport, Reason, Stage, StageChange, StageCounts,
     TrustReport,
@@ -68,8 +71,11 @@ pub use rules::{
     Dimension, DimensionWeights, EvidenceRule, EvidenceTable, ReasonCode, Rules, RulesError,
     StageRules,
 };
+pub use series::{Day, Delta, Series, SeriesView};
+pub use store::{PromiseRecord, RelEvidence};
 
 use credence_events::Event;
+pub use eval::RepSource;
 use eval::{Ctx, Reputation, Weights, dimensions, history_out};
 use promise::{PromiseKind, PromiseTerms};
 use serde::{Deserialize, Serialize};
@@ -535,7 +541,7 @@ impl Engine {
 /// evaluation point is `t` itself) and the opinion at `t`.
 fn stage_at(
     ctx: &Ctx<'_>,
-    rep: &Reputation,
+    rep: &dyn RepSource,
     rel: u32,
     t: i64,
     scratch: &mut Vec<u32>,
@@ -547,7 +553,7 @@ fn stage_at(
 
 fn report(
     ctx: &Ctx<'_>,
-    rep: &Reputation,
+    rep: &dyn RepSource,
     rel: u32,
     customer: &str,
     at: Timestamp,

@@ -781,3 +781,212 @@ pub(crate) struct RulesDerived {
     /// How promises are read (the reply threshold and window).
     pub terms: PromiseTerms,
 }
+
+/// One relationship as the live state stores it: its evidence items, the promises it
+/// owns, what its text items quote and the ids of the events all of these refer to
+/// (indexes below are into `ids`). Made by [`Merchant::export_rel`], read back by
+/// [`Merchant::import_rel`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RelEvidence {
+    /// The customer.
+    pub customer: String,
+    /// Event ids referred to by the fields below.
+    pub ids: Vec<String>,
+    /// Evidence items and activity markers: (time ms, code, parameter, event).
+    pub items: Vec<(i64, u8, u8, u32)>,
+    /// Owned promises.
+    pub promises: Vec<PromiseRecord>,
+    /// Text quotes: (event, code, text kind, aspect, snippet).
+    pub notes: Vec<(u32, u8, u8, String, String)>,
+    /// Ticket events with immediate evidence and their ticket: (event, ticket id).
+    pub tickets: Vec<(u32, String)>,
+}
+
+/// A promise record of a [`RelEvidence`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PromiseRecord {
+    /// Kind (`PromiseKind as u8`).
+    pub kind: u8,
+    /// The order, ticket or review id.
+    pub subject: String,
+    /// Defining side: (time, deadline or `i64::MAX`, event, parameter).
+    pub def: Option<(i64, i64, u32, u8)>,
+    /// Resolving side: (time, event, parameter).
+    pub res: Option<(i64, u32, u8)>,
+}
+
+fn kind_of(k: u8) -> PromiseKind {
+    PromiseKind::ALL[(k & 3) as usize]
+}
+
+fn text_kind_code(k: TextKind) -> u8 {
+    match k {
+        TextKind::Review => 0,
+        TextKind::Complaint => 1,
+        TextKind::Ticket => 2,
+        TextKind::Survey => 3,
+        TextKind::Other => 4,
+    }
+}
+
+fn text_kind(c: u8) -> TextKind {
+    match c {
+        0 => TextKind::Review,
+        1 => TextKind::Complaint,
+        2 => TextKind::Ticket,
+        3 => TextKind::Survey,
+        _ => TextKind::Other,
+    }
+}
+
+/// Lookups [`Merchant::export_rel`] needs, built once for many exports.
+pub(crate) struct ExportIndex {
+    /// Promises per owning relationship.
+    owned: FxMap<u32, Vec<u32>>,
+    /// Subject id of every promise.
+    keys: Vec<Box<str>>,
+    /// Note codes per event.
+    notes: FxMap<u32, Vec<u8>>,
+}
+
+impl ExportIndex {
+    /// The kind and subject id of promise `p`.
+    pub(crate) fn subject<'a>(&'a self, m: &Merchant, p: u32) -> (PromiseKind, &'a str) {
+        (m.promises[p as usize].kind(), &self.keys[p as usize])
+    }
+}
+
+impl Merchant {
+    /// Appends an event id to the event table.
+    pub(crate) fn push_event_id(&mut self, id: &str) -> u32 {
+        self.push_event(id)
+    }
+
+    /// Index of a customer's relationship, if present.
+    pub(crate) fn rel_index(&self, customer: &str) -> Option<u32> {
+        self.customers.get(customer)
+    }
+
+    /// The lookups for exporting relationships.
+    pub(crate) fn export_index(&self) -> ExportIndex {
+        let mut owned: FxMap<u32, Vec<u32>> = FxMap::default();
+        for (i, p) in self.promises.iter().enumerate() {
+            if p.owner() != NO {
+                owned.entry(p.owner()).or_default().push(i as u32);
+            }
+        }
+        let mut keys: Vec<Box<str>> = vec![Box::from(""); self.promises.len()];
+        for map in &self.subjects {
+            for (k, p) in map.iter() {
+                keys[p as usize] = k.into();
+            }
+        }
+        let mut notes: FxMap<u32, Vec<u8>> = FxMap::default();
+        for &(e, code) in self.notes.keys() {
+            notes.entry(e).or_default().push(code);
+        }
+        for v in notes.values_mut() {
+            v.sort_unstable();
+        }
+        ExportIndex { owned, keys, notes }
+    }
+
+    /// The relationship `rel` as a self-contained record.
+    pub(crate) fn export_rel(&self, rel: u32, index: &ExportIndex) -> RelEvidence {
+        let mut local: FxMap<u32, u32> = FxMap::default();
+        let mut ids: Vec<String> = Vec::new();
+        let mut id = |e: u32| -> u32 {
+            *local.entry(e).or_insert_with(|| {
+                ids.push(self.event_id(e).to_string());
+                ids.len() as u32 - 1
+            })
+        };
+        let items: Vec<(i64, u8, u8, u32)> = self.rels[rel as usize]
+            .items
+            .iter()
+            .map(|it| (it.at(), it.code(), it.param(), id(it.event)))
+            .collect();
+        let mut promises = Vec::new();
+        for &p in index.owned.get(&rel).map_or(&[][..], |v| v.as_slice()) {
+            let pr = &self.promises[p as usize];
+            promises.push(PromiseRecord {
+                kind: pr.kind() as u8,
+                subject: index.keys[p as usize].to_string(),
+                def: (pr.def_event != NO)
+                    .then(|| (pr.def_at(), pr.deadline(), id(pr.def_event), pr.def_param())),
+                res: (pr.res_event != NO).then(|| (pr.res_at(), id(pr.res_event), pr.res_param())),
+            });
+        }
+        promises.sort_unstable_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+        let mut own: Vec<u32> = self.rels[rel as usize]
+            .items
+            .iter()
+            .map(|it| it.event)
+            .collect();
+        own.sort_unstable();
+        own.dedup();
+        let mut notes: Vec<(u32, u8, u8, String, String)> = Vec::new();
+        let mut tickets: Vec<(u32, String)> = Vec::new();
+        for e in own {
+            for &code in index.notes.get(&e).map_or(&[][..], |v| v.as_slice()) {
+                if let Some(n) = self.notes.get(&(e, code)) {
+                    notes.push((
+                        id(e),
+                        code,
+                        text_kind_code(n.kind),
+                        n.aspect.to_string(),
+                        n.snippet.to_string(),
+                    ));
+                }
+            }
+            if let Some(&p) = self.ticket_of.get(&e) {
+                tickets.push((id(e), index.keys[p as usize].to_string()));
+            }
+        }
+        RelEvidence {
+            customer: self.customers.key_of(rel as usize).to_string(),
+            ids,
+            items,
+            promises,
+            notes,
+            tickets,
+        }
+    }
+
+    /// Adds a relationship exported by [`Merchant::export_rel`] (its promises merge with
+    /// any record of the same subject already here, as [`Merchant::merge`] does).
+    pub(crate) fn import_rel(&mut self, row: &RelEvidence) -> u32 {
+        let rel = self.rel(&row.customer);
+        let events: Vec<u32> = row.ids.iter().map(|id| self.push_event(id)).collect();
+        let ev = |i: u32| events.get(i as usize).copied().unwrap_or(NO);
+        for &(at, code, param, e) in &row.items {
+            self.rels[rel as usize]
+                .items
+                .push(Item::new(at, code, param, ev(e)));
+        }
+        for pr in &row.promises {
+            let p = self.promise(kind_of(pr.kind), &pr.subject);
+            if let Some((at, deadline, e, param)) = pr.def {
+                self.offer_def(p, at, deadline, ev(e), rel, param);
+            }
+            if let Some((at, e, param)) = pr.res {
+                self.offer_res(p, at, ev(e), rel, param);
+            }
+        }
+        for (e, code, kind, aspect, snippet) in &row.notes {
+            self.notes.insert(
+                (ev(*e), *code),
+                Note {
+                    kind: text_kind(*kind),
+                    aspect: aspect.as_str().into(),
+                    snippet: snippet.as_str().into(),
+                },
+            );
+        }
+        for (e, ticket) in &row.tickets {
+            let p = self.promise(PromiseKind::Ticket, ticket);
+            self.ticket_of.insert(ev(*e), p);
+        }
+        rel
+    }
+}

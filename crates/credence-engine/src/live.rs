@@ -1,0 +1,650 @@
+//! The live state: what a store keeps so that a question about *now* costs what changed,
+//! not the whole history. Pure like the rest of the engine: the store hands rows in
+//! through [`LiveRows`] and writes back the [`LiveUpdate`] it gets.
+//!
+//! Three kinds of rows per merchant:
+//!
+//! - [`MerchantRow`]: the latest event time, the *watermark* (every evaluation point
+//!   before it is final), site signals, evidence without a customer, and a `stale` flag;
+//! - one [`Day`] per UTC day with evidence: the reputation series (see
+//!   [`crate::series`]) — a materialised, mergeable sum that every base rate reads;
+//! - one [`RelRow`] per relationship: its evidence in the engine's compact form, the
+//!   promises it owns, and its stage history *closed* up to the watermark; plus an index
+//!   from promise subject to owner and one from a relationship's next evaluation point
+//!   (a deadline, the end of a year of silence) to the relationship.
+//!
+//! What is materialised and what is computed at read time: the series and the closed
+//! stage histories are materialised at ingest; a score, the stage at the evaluation
+//! time, and the points between the watermark and it are computed when read, from one
+//! row per relationship and the series (the base rate moves with every event of the
+//! merchant, so a stored score would be stale at once). Points are closed when the
+//! watermark passes them: a relationship whose next point (a deadline, a year of
+//! silence) falls before a new watermark is brought up to date by that batch even if
+//! none of its events is in it.
+//!
+//! Order. Events are applied in time order per batch. An event older than the
+//! watermark would change closed points of any relationship (through the base rate), so
+//! it is not applied: the merchant is marked `stale` and the writer rebuilds it from the
+//! event log by [`apply`]ing all its events to empty rows — the same fold, so the result
+//! equals a replay whatever the arrival order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use credence_events::{Event, EventBody};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::eval::{Ctx, Weights, dimensions, history_out, item_delta, promise_deltas};
+use crate::promise::{self, PromiseKind};
+use crate::report::{MerchantReport, Stage, StageCounts, TrustReport};
+use crate::rules::Rules;
+use crate::series::{Day, Delta, SeriesView, day_of};
+use crate::store::{Item, Merchant, NO, RelEvidence};
+use crate::{Engine, TextSignal};
+
+/// The merchant-level row of the live state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MerchantRow {
+    /// The latest event time applied: the default evaluation time.
+    pub latest: Option<Timestamp>,
+    /// Every relationship's evaluation points before this time (ms) are closed.
+    pub watermark: i64,
+    /// An event older than the watermark arrived: the rows wait for a rebuild.
+    pub stale: bool,
+    /// Site signals: (time, event id, a0).
+    pub signals: Vec<(i64, String, f64)>,
+    /// Evidence without a customer (public commitment results): (time, code,
+    /// parameter, event id).
+    pub items: Vec<(i64, u8, u8, String)>,
+    /// Events applied (custom `x-` types included).
+    pub events: u64,
+}
+
+/// One relationship's row of the live state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelRow {
+    /// Its evidence, promises and quotes.
+    pub evidence: RelEvidence,
+    /// Stage changes at the evaluation points before `closed` (final).
+    pub history: Vec<(Stage, i64)>,
+    /// Every evaluation point before this time (ms) is in `history`.
+    pub closed: i64,
+    /// Its next evaluation point at or after `closed` (the due index), if any.
+    pub next_point: Option<i64>,
+}
+
+impl RelRow {
+    /// The row of a relationship not seen before: nothing closed yet.
+    fn fresh() -> RelRow {
+        RelRow {
+            closed: i64::MIN,
+            ..RelRow::default()
+        }
+    }
+}
+
+/// Where [`apply`] and the readers get rows (the store implements it).
+pub trait LiveRows {
+    /// The store's error.
+    type Error;
+    /// The row of a relationship.
+    fn rel(&mut self, customer: &str) -> Result<Option<RelRow>, Self::Error>;
+    /// The customer owning a promise subject.
+    fn owner(&mut self, kind: PromiseKind, subject: &str) -> Result<Option<String>, Self::Error>;
+    /// Customers whose next evaluation point is before `t` (ms).
+    fn due_before(&mut self, t: i64) -> Result<Vec<String>, Self::Error>;
+    /// `(day, total)` of every day of the series.
+    fn day_totals(&mut self) -> Result<Vec<(i64, [f64; 8])>, Self::Error>;
+    /// One day of the series.
+    fn day(&mut self, day: i64) -> Result<Option<Day>, Self::Error>;
+}
+
+/// What [`apply`] changed: rows to write (a [`Day`] with no deltas is deleted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveUpdate {
+    /// The merchant row.
+    pub merchant: MerchantRow,
+    /// Relationship rows to write (the due index follows their `next_point`).
+    pub rels: Vec<RelRow>,
+    /// Promise subject → owner, to write.
+    pub owners: Vec<(PromiseKind, String, String)>,
+    /// Days to write or (empty) delete.
+    pub days: Vec<(i64, Day)>,
+}
+
+fn half_life_ms(rules: &Rules) -> f64 {
+    rules.half_life_days * 86_400_000.0
+}
+
+/// Applies one batch of a merchant's events (with their text signals) to its live
+/// state. `merchant` is the current merchant row (`None` for a new merchant); `rows`
+/// reads the rest. Events older than the watermark mark the merchant stale instead
+/// (see the module docs); a stale merchant only counts events until it is rebuilt.
+pub fn apply<R: LiveRows>(
+    engine_rules: &Engine,
+    merchant: Option<MerchantRow>,
+    events: &[(&Event, Option<&TextSignal>)],
+    rows: &mut R,
+) -> Result<LiveUpdate, R::Error> {
+    let rules = engine_rules.rules();
+    let h = half_life_ms(rules);
+    let mut head = merchant.unwrap_or_else(|| MerchantRow {
+        watermark: i64::MIN,
+        ..MerchantRow::default()
+    });
+    for (e, _) in events {
+        head.events += 1;
+        if head.latest.is_none_or(|l| e.at > l) {
+            head.latest = Some(e.at);
+        }
+    }
+    let late = events
+        .iter()
+        .any(|(e, _)| !matches!(e.body, EventBody::Custom { .. }) && ms(e.at) < head.watermark);
+    if head.stale || late {
+        head.stale = true;
+        return Ok(LiveUpdate {
+            merchant: head,
+            ..LiveUpdate::default()
+        });
+    }
+    let mut sorted: Vec<&(&Event, Option<&TextSignal>)> = events.iter().collect();
+    sorted.sort_by(|a, b| (a.0.at, a.0.id.as_str()).cmp(&(b.0.at, b.0.id.as_str())));
+    let new_w = head
+        .latest
+        .map_or(head.watermark, |l| head.watermark.max(ms(l)));
+
+    // The relationships this batch touches: its customers, the owners of the promises it
+    // links to, and those with a point due before the new watermark.
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let terms = promise::PromiseTerms::from_rules(rules);
+    for (e, _) in &sorted {
+        if let Some(c) = &e.customer {
+            wanted.insert(c.clone());
+        }
+        for l in promise::links(e, &terms) {
+            if let Some(owner) = rows.owner(l.kind, l.subject)? {
+                wanted.insert(owner);
+            }
+        }
+    }
+    wanted.extend(rows.due_before(new_w)?);
+    let mut m = Merchant::default();
+    let mut loaded: BTreeMap<String, RelRow> = BTreeMap::new();
+    for c in &wanted {
+        if let Some(row) = rows.rel(c)? {
+            m.import_rel(&row.evidence);
+            loaded.insert(c.clone(), row);
+        }
+    }
+    for (t, code, param, id) in &head.items {
+        let e = m.push_event_id(id);
+        m.items.push(Item::new(*t, *code, *param, e));
+    }
+
+    // Add the events, collecting the series deltas they cause.
+    let w = engine_rules.weights();
+    let derived = engine_rules.derived();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut linked: BTreeSet<u32> = BTreeSet::new();
+    for (e, text) in &sorted {
+        // (A refund can define and resolve one promise: count each record once.)
+        let promises: BTreeSet<u32> = promise::links(e, &terms)
+            .filter_map(|l| m.promise_index(l.kind, l.subject))
+            .collect();
+        let mut before = Vec::new();
+        for &p in &promises {
+            promise_deltas(w, m.promise_at(p), p, &mut before);
+        }
+        let rel = e.customer.as_deref().map(|c| {
+            touched.insert(c.to_string());
+            m.rel_index(c)
+        });
+        let items_before = rel.flatten().map_or(0, |r| m.rel_items(r).len());
+        let shared_before = m.items.len();
+        let signals_before = m.signals.len();
+        m.add(e, *text, derived);
+        // Promise records the event created or changed.
+        let mut after = Vec::new();
+        let promises_after: BTreeSet<u32> = promise::links(e, &terms)
+            .filter_map(|l| m.promise_index(l.kind, l.subject))
+            .collect();
+        for &p in &promises_after {
+            promise_deltas(w, m.promise_at(p), p, &mut after);
+            if let Some(owner) = m.promise_owner_name(p) {
+                touched.insert(owner.to_string());
+            }
+            linked.insert(p);
+        }
+        changes.extend(before.into_iter().map(Change::Remove));
+        changes.extend(after.into_iter().map(Change::Add));
+        if let Some(c) = e.customer.as_deref()
+            && let Some(r) = m.rel_index(c)
+        {
+            let from = if rel.flatten() == Some(r) {
+                items_before
+            } else {
+                0
+            };
+            changes.extend(
+                m.rel_items(r)[from..]
+                    .iter()
+                    .filter_map(|it| item_delta(w, it))
+                    .map(Change::Add),
+            );
+        }
+        for it in &m.items[shared_before..] {
+            changes.extend(item_delta(w, it).map(Change::Add));
+            head.items.push((
+                it.at(),
+                it.code(),
+                it.param(),
+                m.event_id(it.event).to_string(),
+            ));
+        }
+        for &(t, ev, a0) in &m.signals[signals_before..] {
+            head.signals.push((t, m.event_id(ev).to_string(), a0));
+        }
+    }
+
+    // The series: withdraw and add, per day.
+    let mut days: BTreeMap<i64, Day> = BTreeMap::new();
+    for c in cancel(changes) {
+        let d = match &c {
+            Change::Add(d) | Change::Remove(d) => *d,
+        };
+        let day = day_of(d.time);
+        if let std::collections::btree_map::Entry::Vacant(v) = days.entry(day) {
+            v.insert(rows.day(day)?.unwrap_or_default());
+        }
+        let Some(entry) = days.get_mut(&day) else {
+            continue;
+        };
+        match c {
+            Change::Add(d) => entry.add(day, d, h),
+            Change::Remove(d) => {
+                // Every removal withdraws a delta stored before (same bits); should one
+                // be missing, adding its negation keeps the sums right.
+                if !entry.remove(day, &d, h) {
+                    entry.add(day, d.negated(), h);
+                }
+            }
+        }
+    }
+
+    // Close every touched or due relationship's points before the new watermark.
+    for c in rows_to_close(&m, &touched, &loaded) {
+        loaded.insert(c, RelRow::fresh());
+    }
+    let totals = merged_totals(rows.day_totals()?, &days);
+    let ctx_rules = rules;
+    let mut need: BTreeSet<i64> = BTreeSet::new();
+    let mut plan: Vec<(String, u32, Vec<i64>)> = Vec::new();
+    {
+        let ctx = Ctx::new(ctx_rules, w, &m, "");
+        for (c, row) in &loaded {
+            let Some(r) = m.rel_index(c) else { continue };
+            let points: Vec<i64> = ctx
+                .points(r, row.closed, new_w.saturating_sub(1))
+                .into_iter()
+                .filter(|&t| t < new_w)
+                .collect();
+            for &t in &points {
+                need_days(&mut need, t, rules);
+            }
+            plan.push((c.clone(), r, points));
+        }
+    }
+    let view = series_view(rules, &totals, &days, &need, &head.signals, rows)?;
+    let ctx = Ctx::new(ctx_rules, w, &m, "");
+    let index = m.export_index();
+    let mut out_rels = Vec::with_capacity(plan.len());
+    let mut scratch = Vec::new();
+    for (c, r, points) in plan {
+        let mut history = loaded.remove(&c).map(|old| old.history).unwrap_or_default();
+        ctx.extend_history(&view, r, &points, &mut history, &mut scratch);
+        let next_point = ctx.points(r, new_w, i64::MAX).first().copied();
+        out_rels.push(RelRow {
+            evidence: m.export_rel(r, &index),
+            history,
+            closed: new_w,
+            next_point,
+        });
+    }
+    let mut owners = Vec::new();
+    for p in linked {
+        if let Some(owner) = m.promise_owner_name(p) {
+            let (kind, subject) = index.subject(&m, p);
+            owners.push((kind, subject.to_string(), owner.to_string()));
+        }
+    }
+    head.watermark = new_w;
+    Ok(LiveUpdate {
+        merchant: head,
+        rels: out_rels,
+        owners,
+        days: days.into_iter().collect(),
+    })
+}
+
+/// A change to the series.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Add(Delta),
+    Remove(Delta),
+}
+
+/// Drops a removal of a delta added earlier in the same batch, with that addition.
+fn cancel(changes: Vec<Change>) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    for c in changes {
+        if let Change::Remove(d) = &c
+            && let Some(i) = out
+                .iter()
+                .rposition(|x| matches!(x, Change::Add(a) if same(a, d)))
+        {
+            out.remove(i);
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn same(a: &Delta, b: &Delta) -> bool {
+    a.time == b.time
+        && a.item_at == b.item_at
+        && a.dim == b.dim
+        && a.r.to_bits() == b.r.to_bits()
+        && a.s.to_bits() == b.s.to_bits()
+}
+
+/// Relationships of the partial merchant that must be closed: the touched ones and
+/// every one loaded (due, or owner of a promise the batch linked to).
+fn rows_to_close(
+    m: &Merchant,
+    touched: &BTreeSet<String>,
+    loaded: &BTreeMap<String, RelRow>,
+) -> Vec<String> {
+    touched
+        .iter()
+        .filter(|c| m.rel_index(c).is_some() && !loaded.contains_key(*c))
+        .cloned()
+        .collect()
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// Days whose deltas a stage evaluation at `t` reads: its own and that of the
+/// at-risk window's start.
+fn need_days(need: &mut BTreeSet<i64>, t: i64, rules: &Rules) {
+    need.insert(day_of(t));
+    let window = (rules.stages.at_risk_window_days * 86_400_000.0) as i64;
+    need.insert(day_of(t.saturating_sub(window)));
+}
+
+fn merged_totals(
+    stored: Vec<(i64, [f64; 8])>,
+    changed: &BTreeMap<i64, Day>,
+) -> Vec<(i64, [f64; 8])> {
+    let mut all: BTreeMap<i64, [f64; 8]> = stored.into_iter().collect();
+    for (d, day) in changed {
+        if day.deltas.is_empty() {
+            all.remove(d);
+        } else {
+            all.insert(*d, day.total);
+        }
+    }
+    all.into_iter().collect()
+}
+
+fn series_view<R: LiveRows>(
+    rules: &Rules,
+    totals: &[(i64, [f64; 8])],
+    changed: &BTreeMap<i64, Day>,
+    need: &BTreeSet<i64>,
+    signals: &[(i64, String, f64)],
+    rows: &mut R,
+) -> Result<SeriesView, R::Error> {
+    let mut deltas: BTreeMap<i64, Vec<Delta>> = BTreeMap::new();
+    for &d in need {
+        if let Some(day) = changed.get(&d) {
+            deltas.insert(d, day.deltas.clone());
+        } else if let Some(day) = rows.day(d)? {
+            deltas.insert(d, day.deltas);
+        }
+    }
+    Ok(SeriesView::from_totals(
+        half_life_ms(rules),
+        totals,
+        deltas,
+        signals,
+        rules.base_rate_neutral,
+    ))
+}
+
+/// Reads the live state of one merchant: trust of relationships and the merchant's
+/// reputation at an evaluation time, from rows, never from events.
+pub struct LiveReader<'e> {
+    engine: &'e Engine,
+    head: MerchantRow,
+    totals: Vec<(i64, [f64; 8])>,
+}
+
+impl<'e> LiveReader<'e> {
+    /// A reader over a merchant row and its series totals (`LiveRows::day_totals`).
+    pub fn new(engine: &'e Engine, head: MerchantRow, totals: Vec<(i64, [f64; 8])>) -> Self {
+        LiveReader {
+            engine,
+            head,
+            totals,
+        }
+    }
+
+    /// The merchant row.
+    pub fn merchant_row(&self) -> &MerchantRow {
+        &self.head
+    }
+
+    fn view<R: LiveRows>(
+        &self,
+        need: &BTreeSet<i64>,
+        rows: &mut R,
+    ) -> Result<SeriesView, R::Error> {
+        series_view(
+            self.engine.rules(),
+            &self.totals,
+            &BTreeMap::new(),
+            need,
+            &self.head.signals,
+            rows,
+        )
+    }
+
+    fn open_points(ctx: &Ctx<'_>, row: &RelRow, r: u32, at: i64) -> Vec<i64> {
+        let mut points = ctx.points(r, row.closed, at);
+        points.push(at);
+        points.dedup();
+        points
+    }
+
+    /// Trust of one relationship at `at` (at or after the watermark; earlier times take
+    /// the replay path), as [`Engine::relationship`] reports it. `None` when the row has
+    /// no event at or before `at`.
+    pub fn relationship<R: LiveRows>(
+        &self,
+        merchant: &str,
+        row: &RelRow,
+        at: Timestamp,
+        rows: &mut R,
+    ) -> Result<Option<TrustReport>, R::Error> {
+        let mut m = Merchant::default();
+        let r = m.import_rel(&row.evidence);
+        let t = ms(at);
+        let rules = self.engine.rules();
+        let ctx = Ctx::new(rules, self.engine.weights(), &m, merchant);
+        if !ctx.exists_at(r, t) {
+            return Ok(None);
+        }
+        let points = Self::open_points(&ctx, row, r, t);
+        let mut need = BTreeSet::new();
+        for &p in &points {
+            need_days(&mut need, p, rules);
+        }
+        let view = self.view(&need, rows)?;
+        let mut history = row.history.clone();
+        let mut scratch = Vec::new();
+        ctx.extend_history(&view, r, &points, &mut history, &mut scratch);
+        let o = ctx.opinion(&view, r, t, &mut scratch);
+        Ok(Some(TrustReport {
+            merchant: merchant.to_string(),
+            customer: Some(row.evidence.customer.clone()),
+            at,
+            score: o.t * 100.0,
+            uncertainty: o.uncertainty,
+            cognitive: o.cognitive * 100.0,
+            affective: o.affective * 100.0,
+            stage: Some(history.last().map_or(Stage::Initial, |h| h.0)),
+            dimensions: dimensions(&o),
+            reasons: ctx.reasons(&o, r, t),
+            stage_history: history_out(history),
+        }))
+    }
+
+    /// Stage and score (0–100) of every row at `at`, in the rows' order (the cheap
+    /// form of a list: no reasons).
+    pub fn stages<R: LiveRows>(
+        &self,
+        rels: &[RelRow],
+        at: Timestamp,
+        rows: &mut R,
+    ) -> Result<Vec<(Stage, f64)>, R::Error> {
+        let t = ms(at);
+        let rules = self.engine.rules();
+        let mut need = BTreeSet::new();
+        need_days(&mut need, t, rules);
+        need_days(&mut need, self.head.watermark, rules);
+        let view = self.view(&need, rows)?;
+        let mut out = Vec::with_capacity(rels.len());
+        let mut scratch = Vec::new();
+        for row in rels {
+            let mut m = Merchant::default();
+            let r = m.import_rel(&row.evidence);
+            let ctx = Ctx::new(rules, self.engine.weights(), &m, "");
+            let points = Self::open_points(&ctx, row, r, t);
+            if points.iter().any(|&p| !need.contains(&day_of(p))) {
+                // A point far from the watermark (a read long after the last event):
+                // load its days too.
+                let mut more = need.clone();
+                for &p in &points {
+                    need_days(&mut more, p, rules);
+                }
+                let v = self.view(&more, rows)?;
+                out.push(stage_score(&ctx, &v, row, r, &points, t, &mut scratch));
+            } else {
+                out.push(stage_score(&ctx, &view, row, r, &points, t, &mut scratch));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The merchant's reputation at `at` with its customers per stage, as
+    /// [`Engine::merchant`] reports it; `rels` are all its relationship rows.
+    pub fn merchant<R: LiveRows>(
+        &self,
+        merchant: &str,
+        rels: &[RelRow],
+        at: Timestamp,
+        rows: &mut R,
+    ) -> Result<MerchantReport, R::Error> {
+        let t = ms(at);
+        let rules = self.engine.rules();
+        let mut counts = StageCounts::default();
+        let present: Vec<RelRow> = rels
+            .iter()
+            .filter(|row| row.evidence.items.iter().any(|i| i.0 <= t))
+            .cloned()
+            .collect();
+        for (s, _) in self.stages(&present, at, rows)? {
+            counts.add(s);
+        }
+        let mut need = BTreeSet::new();
+        need_days(&mut need, t, rules);
+        let view = self.view(&need, rows)?;
+        // Reasons visit every item of the merchant: the rows hold them all.
+        let mut m = Merchant::default();
+        for row in rels {
+            m.import_rel(&row.evidence);
+        }
+        for (time, code, param, id) in &self.head.items {
+            let e = m.push_event_id(id);
+            m.items.push(Item::new(*time, *code, *param, e));
+        }
+        let ctx = Ctx::new(rules, self.engine.weights(), &m, merchant);
+        let o = ctx.merchant_opinion(&view, t);
+        Ok(MerchantReport {
+            report: TrustReport {
+                merchant: merchant.to_string(),
+                customer: None,
+                at,
+                score: o.t * 100.0,
+                uncertainty: o.uncertainty,
+                cognitive: o.cognitive * 100.0,
+                affective: o.affective * 100.0,
+                stage: None,
+                dimensions: dimensions(&o),
+                reasons: ctx.merchant_reasons(&o, t),
+                stage_history: Vec::new(),
+            },
+            stages: counts,
+        })
+    }
+}
+
+fn stage_score(
+    ctx: &Ctx<'_>,
+    view: &SeriesView,
+    row: &RelRow,
+    r: u32,
+    points: &[i64],
+    t: i64,
+    scratch: &mut Vec<u32>,
+) -> (Stage, f64) {
+    let mut history = row.history.clone();
+    ctx.extend_history(view, r, points, &mut history, scratch);
+    let o = ctx.opinion(view, r, t, scratch);
+    (history.last().map_or(Stage::Initial, |h| h.0), o.t * 100.0)
+}
+
+impl Engine {
+    /// The evidence weights (for the live state).
+    pub(crate) fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    pub(crate) fn derived(&self) -> &crate::store::RulesDerived {
+        &self.derived
+    }
+}
+
+impl Merchant {
+    pub(crate) fn rel_items(&self, rel: u32) -> &[Item] {
+        &self.rels[rel as usize].items
+    }
+
+    pub(crate) fn promise_index(&self, kind: PromiseKind, subject: &str) -> Option<u32> {
+        self.subjects[kind as usize].get(subject)
+    }
+
+    pub(crate) fn promise_at(&self, p: u32) -> &crate::store::Promise {
+        &self.promises[p as usize]
+    }
+
+    pub(crate) fn promise_owner_name(&self, p: u32) -> Option<&str> {
+        let o = self.promises[p as usize].owner();
+        (o != NO).then(|| self.customers.key_of(o as usize))
+    }
+}
