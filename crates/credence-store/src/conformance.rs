@@ -728,3 +728,131 @@ fn origin_and_checkpoints<S: LedgerStore>(s: &mut S) {
         ]
     );
 }
+
+/// Checks a [`crate::LiveStore`]: rows written in the ingest transaction land with the
+/// events, a failing hook leaves neither, look-ups by key and position, clearing.
+pub fn run_live<S: crate::LiveStore + EventStore>(fresh: &mut dyn FnMut() -> S) {
+    use crate::LiveTable;
+    let mut s = fresh();
+    let batch = [
+        ev(
+            "l1",
+            "review",
+            "2026-03-01T10:00:00Z",
+            "m",
+            "c1",
+            r#","rating":5"#,
+        ),
+        ev(
+            "l2",
+            "review",
+            "2026-03-01T11:00:00Z",
+            "m",
+            "c2",
+            r#","rating":1"#,
+        ),
+    ];
+    let out = s
+        .insert_batch_live(&batch, &mut |accepted, tx| {
+            assert_eq!(accepted.len(), 2, "the hook sees the accepted events");
+            assert!(
+                tx.max_seq()? >= 2,
+                "and they are visible in the transaction"
+            );
+            tx.live_put(LiveTable::Relationship, "m", "c1", Some(100), b"one")?;
+            tx.live_put(LiveTable::Relationship, "m", "c2", Some(300), b"two")?;
+            tx.live_put(LiveTable::Relationship, "m", "c3", None, b"three")?;
+            tx.live_put(LiveTable::Merchant, "m", "", None, b"head")?;
+            tx.live_put(LiveTable::Merchant, "other", "", None, b"x")?;
+            tx.live_delete(LiveTable::Relationship, "m", "c3")?;
+            assert_eq!(
+                tx.live_get(LiveTable::Relationship, "m", "c1")?.as_deref(),
+                Some(&b"one"[..]),
+                "the transaction reads its own writes"
+            );
+            Ok(())
+        })
+        .expect("insert_batch_live");
+    assert_eq!(out, vec![Outcome::Accepted, Outcome::Accepted]);
+    let get = |s: &S, t, m, k| s.live_get(t, m, k).expect("live_get");
+    assert_eq!(
+        get(&s, LiveTable::Relationship, "m", "c2").as_deref(),
+        Some(&b"two"[..])
+    );
+    assert_eq!(get(&s, LiveTable::Relationship, "m", "c3"), None, "deleted");
+    assert_eq!(
+        get(&s, LiveTable::Relationship, "other", "c1"),
+        None,
+        "per merchant"
+    );
+    let mut seen = Vec::new();
+    s.live_scan(LiveTable::Relationship, "m", &mut |k, v| {
+        seen.push((k.to_string(), v.to_vec()));
+        Ok(())
+    })
+    .expect("live_scan");
+    assert_eq!(
+        seen,
+        vec![
+            ("c1".to_string(), b"one".to_vec()),
+            ("c2".to_string(), b"two".to_vec())
+        ],
+        "a scan lists a merchant's rows of one table in key order"
+    );
+    assert_eq!(
+        s.live_before(LiveTable::Relationship, "m", 300)
+            .expect("before"),
+        vec!["c1".to_string()],
+        "rows with a position before the bound"
+    );
+    // Replacing a row moves its position.
+    s.live_transaction(&mut |tx| tx.live_put(LiveTable::Relationship, "m", "c1", Some(500), b"1b"))
+        .expect("live_transaction");
+    assert!(
+        s.live_before(LiveTable::Relationship, "m", 300)
+            .expect("before")
+            .is_empty()
+    );
+    assert_eq!(
+        get(&s, LiveTable::Relationship, "m", "c1").as_deref(),
+        Some(&b"1b"[..])
+    );
+
+    // A failing hook rolls back the events too.
+    let err = s.insert_batch_live(
+        &[ev(
+            "l3",
+            "review",
+            "2026-03-02T10:00:00Z",
+            "m",
+            "c1",
+            r#","rating":4"#,
+        )],
+        &mut |_, tx| {
+            tx.live_put(LiveTable::Relationship, "m", "c9", None, b"lost")?;
+            Err(crate::StoreError::Backend("the live state refused".into()))
+        },
+    );
+    assert!(err.is_err());
+    assert!(
+        s.get("l3").expect("get").is_none(),
+        "the event did not land"
+    );
+    assert_eq!(
+        get(&s, LiveTable::Relationship, "m", "c9"),
+        None,
+        "nor its live row"
+    );
+
+    // Clearing one merchant, then everything.
+    s.live_transaction(&mut |tx| tx.live_clear(Some("m")))
+        .expect("clear");
+    assert_eq!(get(&s, LiveTable::Merchant, "m", ""), None);
+    assert_eq!(
+        get(&s, LiveTable::Merchant, "other", "").as_deref(),
+        Some(&b"x"[..])
+    );
+    s.live_transaction(&mut |tx| tx.live_clear(None))
+        .expect("clear all");
+    assert_eq!(get(&s, LiveTable::Merchant, "other", ""), None);
+}

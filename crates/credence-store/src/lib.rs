@@ -16,19 +16,21 @@
 //! crash. The ledger's formats and tree come from `credence-ledger`.
 
 pub mod ledger;
+pub mod live;
 mod sqlite;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 
 pub use ledger::{AuditReport, Erasure, LedgerRecord, LedgerStore, Problem, audit};
+pub use live::{LiveHook, LiveRead, LiveStore, LiveTable, LiveVisit, LiveWrite};
 pub use sqlite::SqliteStore;
 
 /// Everything a credence store does, as one trait object: the CLI and the server hold a
 /// `Box<dyn Store>` and do not care which backend is behind it.
-pub trait Store: LedgerStore + TextCache + AlertStatusStore + KeyStore + Send {}
+pub trait Store: LedgerStore + TextCache + AlertStatusStore + KeyStore + LiveStore + Send {}
 
-impl<T: LedgerStore + TextCache + AlertStatusStore + KeyStore + Send> Store for T {}
+impl<T: LedgerStore + TextCache + AlertStatusStore + KeyStore + LiveStore + Send> Store for T {}
 
 use credence_events::Event;
 

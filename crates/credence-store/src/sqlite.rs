@@ -40,7 +40,7 @@ use crate::{
 use credence_events::{Event, EventBody, Subject};
 
 /// Newest schema this build writes; see [`MIGRATIONS`].
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Schema migrations, applied in order; entry `i` takes the store to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -104,6 +104,18 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,     -- epoch microseconds
         revoked_at INTEGER
     );
+",
+    "
+    -- The live state (credence_engine::live): rows maintained in the ingest transaction.
+    CREATE TABLE live (
+        tbl      INTEGER NOT NULL,  -- the kind of row (credence_store::LiveTable)
+        merchant TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        pos      INTEGER,           -- order for due look-ups (next evaluation point)
+        value    BLOB NOT NULL,
+        PRIMARY KEY (tbl, merchant, key)
+    );
+    CREATE INDEX live_pos ON live (tbl, merchant, pos) WHERE pos IS NOT NULL;
 ",
 ];
 // No secondary index on purpose: an index on (merchant, at) made ingest 2.5 times
@@ -179,6 +191,225 @@ impl SqliteStore {
     /// The path of the database file (`None` in memory).
     pub fn path(&self) -> Option<&str> {
         self.conn.path()
+    }
+
+    /// Inserts a batch in one transaction, calling `hook` (the live state) with the
+    /// accepted events before it commits.
+    fn insert_with(
+        &mut self,
+        batch: &[NewEvent],
+        hook: Option<crate::LiveHook<'_>>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        // Immediate: the log size read below must not change before this batch commits.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut new_secrets = HashMap::new();
+        let size = ledger_size(&tx)?;
+        let epoch = erasure_epoch(&tx)?;
+        if epoch != self.secrets_epoch {
+            self.secrets.clear();
+            self.secrets_epoch = epoch;
+        }
+        let mut leaves: Vec<Vec<u8>> = Vec::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO events (id, type, at, merchant, customer, raw, ledger_idx)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut existing = tx.prepare_cached("SELECT raw FROM events WHERE id = ?1")?;
+            for new in batch {
+                let e = &new.event;
+                let logged = crate::ledger::is_logged(e);
+                let index = logged.then(|| (size + leaves.len() as u64) as i64);
+                let inserted = insert.execute(params![
+                    e.id,
+                    e.event_type(),
+                    e.at.as_microsecond(),
+                    e.merchant,
+                    e.customer,
+                    new.raw,
+                    index
+                ])?;
+                if inserted == 1 {
+                    outcomes.push(Outcome::Accepted);
+                    if let Some(leaf) = leaf_bytes(&tx, &self.secrets, &mut new_secrets, e)? {
+                        leaves.push(leaf);
+                    }
+                } else {
+                    let stored: String = existing.query_row([&e.id], |r| r.get(0))?;
+                    outcomes.push(classify_existing(&stored, &new.raw));
+                }
+            }
+        }
+        append_leaves(&tx, size, &leaves)?;
+        if let Some(hook) = hook {
+            let accepted: Vec<&NewEvent> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| **o == Outcome::Accepted)
+                .map(|(n, _)| n)
+                .collect();
+            hook(&accepted, &mut LiveTx(&tx))?;
+        }
+        tx.commit()?;
+        if self.secrets.len() + new_secrets.len() > SECRET_CACHE_MAX {
+            self.secrets.clear();
+        }
+        self.secrets.extend(new_secrets);
+        Ok(outcomes)
+    }
+}
+
+/// Live rows through a connection or a transaction in progress.
+struct LiveTx<'c>(&'c Connection);
+
+impl crate::LiveRead for LiveTx<'_> {
+    fn live_get(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut q = self.0.prepare_cached(
+            "SELECT value FROM live WHERE tbl = ?1 AND merchant = ?2 AND key = ?3",
+        )?;
+        Ok(
+            q.query_row(params![table.code(), merchant, key], |r| r.get(0))
+                .optional()?,
+        )
+    }
+
+    fn live_scan(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        visit: crate::live::LiveVisit<'_>,
+    ) -> Result<(), StoreError> {
+        let mut q = self.0.prepare_cached(
+            "SELECT key, value FROM live WHERE tbl = ?1 AND merchant = ?2 ORDER BY key",
+        )?;
+        let mut rows = q.query(params![table.code(), merchant])?;
+        while let Some(row) = rows.next()? {
+            let key = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let value = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            visit(key, value)?;
+        }
+        Ok(())
+    }
+
+    fn live_before(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        pos: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut q = self.0.prepare_cached(
+            "SELECT key FROM live WHERE tbl = ?1 AND merchant = ?2 AND pos < ?3 ORDER BY key",
+        )?;
+        let keys = q
+            .query_map(params![table.code(), merchant, pos], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(keys)
+    }
+}
+
+impl crate::LiveWrite for LiveTx<'_> {
+    fn live_put(
+        &mut self,
+        table: crate::LiveTable,
+        merchant: &str,
+        key: &str,
+        pos: Option<i64>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut q = self.0.prepare_cached(
+            "INSERT INTO live (tbl, merchant, key, pos, value) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tbl, merchant, key) DO UPDATE SET pos = excluded.pos, value = excluded.value",
+        )?;
+        q.execute(params![table.code(), merchant, key, pos, value])?;
+        Ok(())
+    }
+
+    fn live_delete(
+        &mut self,
+        table: crate::LiveTable,
+        merchant: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let mut q = self
+            .0
+            .prepare_cached("DELETE FROM live WHERE tbl = ?1 AND merchant = ?2 AND key = ?3")?;
+        q.execute(params![table.code(), merchant, key])?;
+        Ok(())
+    }
+
+    fn live_clear(&mut self, merchant: Option<&str>) -> Result<(), StoreError> {
+        match merchant {
+            Some(m) => self
+                .0
+                .execute("DELETE FROM live WHERE merchant = ?1", [m])?,
+            None => self.0.execute("DELETE FROM live", [])?,
+        };
+        Ok(())
+    }
+
+    fn max_seq(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .0
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?)
+    }
+}
+
+impl crate::LiveRead for SqliteStore {
+    fn live_get(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        LiveTx(&self.conn).live_get(table, merchant, key)
+    }
+
+    fn live_scan(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        visit: crate::live::LiveVisit<'_>,
+    ) -> Result<(), StoreError> {
+        LiveTx(&self.conn).live_scan(table, merchant, visit)
+    }
+
+    fn live_before(
+        &self,
+        table: crate::LiveTable,
+        merchant: &str,
+        pos: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        LiveTx(&self.conn).live_before(table, merchant, pos)
+    }
+}
+
+impl crate::LiveStore for SqliteStore {
+    fn insert_batch_live(
+        &mut self,
+        batch: &[NewEvent],
+        hook: crate::LiveHook<'_>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        self.insert_with(batch, Some(hook))
+    }
+
+    fn live_transaction(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn crate::LiveWrite) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&mut LiveTx(&tx))?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -402,56 +633,7 @@ fn parse_stored(seq: i64, id: &str, raw: String) -> Result<StoredEvent, StoreErr
 
 impl EventStore for SqliteStore {
     fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError> {
-        // Immediate: the log size read below must not change before this batch commits.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut new_secrets = HashMap::new();
-        let size = ledger_size(&tx)?;
-        let epoch = erasure_epoch(&tx)?;
-        if epoch != self.secrets_epoch {
-            self.secrets.clear();
-            self.secrets_epoch = epoch;
-        }
-        let mut leaves: Vec<Vec<u8>> = Vec::new();
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (id, type, at, merchant, customer, raw, ledger_idx)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-            )?;
-            let mut existing = tx.prepare_cached("SELECT raw FROM events WHERE id = ?1")?;
-            for new in batch {
-                let e = &new.event;
-                let logged = crate::ledger::is_logged(e);
-                let index = logged.then(|| (size + leaves.len() as u64) as i64);
-                let inserted = insert.execute(params![
-                    e.id,
-                    e.event_type(),
-                    e.at.as_microsecond(),
-                    e.merchant,
-                    e.customer,
-                    new.raw,
-                    index
-                ])?;
-                if inserted == 1 {
-                    outcomes.push(Outcome::Accepted);
-                    if let Some(leaf) = leaf_bytes(&tx, &self.secrets, &mut new_secrets, e)? {
-                        leaves.push(leaf);
-                    }
-                } else {
-                    let stored: String = existing.query_row([&e.id], |r| r.get(0))?;
-                    outcomes.push(classify_existing(&stored, &new.raw));
-                }
-            }
-        }
-        append_leaves(&tx, size, &leaves)?;
-        tx.commit()?;
-        if self.secrets.len() + new_secrets.len() > SECRET_CACHE_MAX {
-            self.secrets.clear();
-        }
-        self.secrets.extend(new_secrets);
-        Ok(outcomes)
+        self.insert_with(batch, None)
     }
 
     fn scan(
@@ -977,6 +1159,7 @@ mod tests {
     #[test]
     fn passes_the_conformance_suite() {
         crate::conformance::run_all(&mut || SqliteStore::in_memory().expect("in-memory store"));
+        crate::conformance::run_live(&mut || SqliteStore::in_memory().expect("in-memory store"));
     }
 
     #[test]
