@@ -12,8 +12,8 @@ use crate::commands::ingest::{QUARANTINE_SUFFIX, print_summary};
 use crate::commands::serve::serve_until_signal;
 use crate::commands::trust::EvalArgs;
 use crate::serve::ServeConfig;
-use crate::serve::auth::{Scope, hash_key, new_key};
 use crate::{DbLocation, Global, open_store_at};
+use credence_app::keys::{Scope, hash_key, new_key};
 use credence_store::{ApiKeyRecord, Store};
 
 #[derive(Debug, Args)]

@@ -23,7 +23,6 @@ use super::auth::Principal;
 use super::error::ApiError;
 use super::live::Live;
 use crate::DbLocation;
-use crate::commands::trust::EvalArgs;
 
 /// Reader connections kept open: two, so one slow read (a report) leaves one free.
 pub const READERS: usize = 2;
@@ -45,19 +44,6 @@ pub struct ServeConfig {
     pub no_text: bool,
     /// Largest request body accepted, in bytes (`--max-body`); larger is a 413.
     pub max_body: usize,
-}
-
-impl ServeConfig {
-    /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
-    /// evaluation time: what `commands::alerts` reads, so the server evaluates exactly
-    /// as the CLI does.
-    pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
-        EvalArgs {
-            at,
-            config: self.rules.clone(),
-            no_text: self.no_text,
-        }
-    }
 }
 
 /// Shared state of the server; cheap to clone (one `Arc`).
