@@ -592,8 +592,8 @@ fn date(t: Timestamp, tz: &TimeZone) -> String {
 // ---------------------------------------------------------------------------------
 // HTML
 
-const UPLOT_JS: &str = include_str!("../../assets/uplot/uPlot.iife.min.js");
-const UPLOT_CSS: &str = include_str!("../../assets/uplot/uPlot.min.css");
+// The dashboard's vendored uPlot, inlined so the page needs no network.
+use credence_server::dashboard::{UPLOT_CSS, UPLOT_JS};
 
 /// The indicators charted over time.
 const TRENDS: [(&str, &str); 10] = [
