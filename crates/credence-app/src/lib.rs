@@ -15,10 +15,14 @@
 //! - [`ingest`] — streams events v1 from files into a store, with [`csv_input`] for the
 //!   CSV form and [`quarantine`] for rejected lines.
 
+pub mod alerts;
 pub mod csv_input;
 pub mod evaluate;
 pub mod ingest;
+pub mod keys;
+pub mod ledger;
 pub mod quarantine;
+pub mod report;
 pub mod rules;
 pub mod store;
 pub mod text_evidence;

@@ -11,7 +11,6 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
-mod serve;
 use credence_app::DbLocation;
 use credence_store::Store;
 

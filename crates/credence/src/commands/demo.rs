@@ -9,11 +9,11 @@ use clap::Args;
 use credence_app::ingest::{IngestOptions, Source, ingest};
 
 use crate::commands::ingest::{QUARANTINE_SUFFIX, print_summary};
-use crate::commands::serve::serve_until_signal;
+use crate::commands::serve::{Evaluation, serve_until_signal};
 use crate::commands::trust::EvalArgs;
-use crate::serve::ServeConfig;
-use crate::serve::auth::{Scope, hash_key, new_key};
 use crate::{DbLocation, Global, open_store_at};
+use credence_app::keys::{Scope, hash_key, new_key};
+use credence_server::ServeConfig;
 use credence_store::{ApiKeyRecord, Store};
 
 #[derive(Debug, Args)]
@@ -123,23 +123,27 @@ fn serve_demo(g: &Global, mut store: Box<dyn Store>, db: DbLocation, listen: &st
     let config = ServeConfig {
         db,
         key_file: None,
-        rules: None,
-        no_text: false,
         max_body: 16 << 20,
     };
     let json = g.json;
-    serve_until_signal(config, listen, g.quiet, move |addr| {
-        println!("listening on http://{addr}");
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({"dashboard": format!("http://{addr}/"), "key": key, "key_id": id})
-            );
-        } else {
-            println!("dashboard: http://{addr}/  sign in with read key {key}");
-            println!("(key {id}, shown once; Ctrl-C stops the server)");
-        }
-    })
+    serve_until_signal(
+        config,
+        &Evaluation::default(),
+        listen,
+        g.quiet,
+        move |addr| {
+            println!("listening on http://{addr}");
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"dashboard": format!("http://{addr}/"), "key": key, "key_id": id})
+                );
+            } else {
+                println!("dashboard: http://{addr}/  sign in with read key {key}");
+                println!("(key {id}, shown once; Ctrl-C stops the server)");
+            }
+        },
+    )
 }
 
 /// Writes the demo events as JSON Lines; returns how many.

@@ -10,8 +10,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use credence_store::ApiKeyRecord;
 use serde::Serialize;
 
-use crate::serve::auth::{Scope, hash_key, new_key};
 use crate::{Global, open_store};
+use credence_app::keys::{Scope, hash_key, new_key};
 
 /// `credence keys`.
 #[derive(Debug, Args)]

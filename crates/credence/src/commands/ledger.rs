@@ -9,17 +9,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use clap::{Args, Subcommand, ValueEnum};
-use credence_ledger::{
-    Checkpoint, ConsistencyProof, Hash, Leaf, LedgerError, Receipt, SignedCheckpoint, SigningKey,
-    TlogProof, VerifierKey, prove_consistency_between, sign_checkpoint, tree_root,
-    verify_consistency_between, verify_receipt,
+use credence_app::ledger::{
+    NotLogged, checkpoint_json, consistency_proof, receipt_of, sign_new, signer_for,
 };
-use credence_store::ledger::event_leaf;
+use credence_ledger::{
+    ConsistencyProof, Hash, Leaf, LedgerError, Receipt, SignedCheckpoint, SigningKey, TlogProof,
+    VerifierKey, verify_consistency_between, verify_receipt,
+};
 use credence_store::{Store, audit};
 
-use crate::{DbLocation, Global, open_store};
+use crate::{Global, open_store};
 
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
@@ -349,242 +350,24 @@ fn run_audit(g: &Global, args: &LedgerArgs, key: Option<&str>) -> Result<ExitCod
     })
 }
 
-/// Signs a checkpoint of the whole log after checking that the log still extends the
-/// latest stored checkpoint (never sign a rewritten history), and stores it.
-pub fn sign_new(store: &mut dyn Store, key: &SigningKey) -> Result<SignedCheckpoint> {
-    let vkey = key.verifier_key();
-    if let Some(latest) = latest_checkpoint(store, &vkey)? {
-        let cp = latest.checkpoint();
-        let root = tree_root(&*store, cp.size())
-            .with_context(|| format!("cannot read the tree at size {}", cp.size()))?;
-        ensure!(
-            root == *cp.root(),
-            "the log no longer matches its checkpoint at size {}: refusing to sign; run `credence ledger audit`",
-            cp.size()
-        );
-    }
-    let size = store.ledger_size()?;
-    let root = tree_root(&*store, size).context("cannot compute the root")?;
-    let signed = sign_checkpoint(&Checkpoint::new(key.name(), size, root)?, key)?;
-    store.add_checkpoint(size, signed.as_text())?;
-    Ok(signed)
-}
-
-/// The newest stored checkpoint, verified with `vkey` (`None` before the first).
-pub fn latest_checkpoint(
-    store: &dyn Store,
-    vkey: &VerifierKey,
-) -> Result<Option<SignedCheckpoint>> {
-    let Some((size, note)) = store.checkpoints()?.pop() else {
-        return Ok(None);
-    };
-    SignedCheckpoint::parse_verify(&note, vkey)
-        .map(Some)
-        .with_context(|| format!("the stored checkpoint at size {size} does not verify"))
-}
-
-/// A checkpoint as `credence ledger checkpoint --json` prints it:
-/// `{"origin","size","root","checkpoint"}` (root in base64, checkpoint the signed note).
-pub fn checkpoint_json(signed: &SignedCheckpoint) -> serde_json::Value {
-    let cp = signed.checkpoint();
-    serde_json::json!({
-        "origin": cp.origin(),
-        "size": cp.size(),
-        "root": cp.root().to_base64(),
-        "checkpoint": signed.as_text(),
-    })
-}
-
-/// An event that is not in the log: unknown, or of a type that is not logged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotLogged(pub String);
-
-impl std::fmt::Display for NotLogged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "event `{}` is not in the log (only commitment, commitment_result and review events are logged)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for NotLogged {}
-
-/// The receipt of `event` against the latest checkpoint, signing a new checkpoint first
-/// when the latest does not cover the event yet (so it writes to the store). With
-/// `with_opening`, the customer's copy (customer id, salt, text hash). An event that is
-/// not in the log is a [`NotLogged`] error.
-pub fn receipt_of(
-    store: &mut dyn Store,
-    key: &SigningKey,
-    event: &str,
-    with_opening: bool,
-) -> Result<Receipt> {
-    let Some(index) = store.ledger_index(event)? else {
-        return Err(NotLogged(event.to_string()).into());
-    };
-    let vkey = key.verifier_key();
-    let signed = match latest_checkpoint(&*store, &vkey)? {
-        Some(cp) if cp.checkpoint().size() > index => cp,
-        _ => sign_new(&mut *store, key)?,
-    };
-    let leaf = store
-        .ledger_leaf(index)?
-        .ok_or_else(|| anyhow!("log entry {index} is missing: run `credence ledger audit`"))?;
-    let opening = if with_opening {
-        let stored = store
-            .get(event)?
-            .ok_or_else(|| anyhow!("event `{event}` is no longer in the store"))?;
-        let customer = stored
-            .event
-            .customer
-            .clone()
-            .ok_or_else(|| anyhow!("event `{event}` has no customer, so no opening"))?;
-        let secret = store
-            .customer_secret(&stored.event.merchant, &customer)?
-            .ok_or_else(|| {
-                anyhow!("the customer of `{event}` was erased: no opening exists any more")
-            })?;
-        let (expected, opening) = event_leaf(&stored.event, Some(&secret))?
-            .ok_or_else(|| anyhow!("event `{event}` is not of a logged type"))?;
-        ensure!(
-            expected.encode()? == leaf,
-            "event `{event}` differs from its log entry: run `credence ledger audit`"
-        );
-        opening
-    } else {
-        None
-    };
-    Receipt::build(&*store, leaf, index, &signed, opening)
-        .context("cannot build the receipt: run `credence ledger audit`")
-}
-
-/// The proof that the log at `new` extends the log at `old` (as `credence ledger
-/// consistency` prints it), after checking that the store's roots at both sizes are the
-/// checkpoints' roots.
-pub fn consistency_proof(
-    store: &dyn Store,
-    old: &Checkpoint,
-    new: &Checkpoint,
-) -> Result<ConsistencyProof> {
-    ensure!(
-        old.size() <= new.size(),
-        "the old checkpoint (size {}) is larger than the new one (size {}): swap them",
-        old.size(),
-        new.size()
-    );
-    prove_consistency_between(store, old, new)
-        .context("the store cannot prove these checkpoints consistent")
-}
-
 /// The log's signing key for `credence ledger`: see [`signer_for`].
 fn signer(g: &Global, args: &LedgerArgs, store: &mut dyn Store) -> Result<SigningKey> {
-    signer_for(
+    let (key, created) = signer_for(
         &g.db(),
         args.origin.as_deref(),
         args.key_file.as_deref(),
-        g.quiet,
         store,
-    )
-}
-
-/// The log's signing key: loaded from the key file (`key_file`, or `<store>.ledger.key`
-/// beside the store), or generated (0600) on first use. Fixes the origin in the store.
-/// The key never goes into the database, whatever the backend.
-pub fn signer_for(
-    db: &DbLocation,
-    origin: Option<&str>,
-    key_file: Option<&Path>,
-    quiet: bool,
-    store: &mut dyn Store,
-) -> Result<SigningKey> {
-    let origin = match (store.ledger_origin()?, origin) {
-        (Some(s), Some(o)) if s != o => bail!(
-            "this log's origin is `{s}`, fixed at first use; it cannot become `{o}` (drop --origin)"
-        ),
-        (Some(s), _) => s,
-        (None, Some(o)) => o.to_string(),
-        (None, None) => default_origin(&db.stem()),
-    };
-    Checkpoint::new(&origin, 0, Hash::EMPTY_ROOT)
-        .with_context(|| format!("`{origin}` cannot be a log origin"))?;
-    let path = key_file.map_or_else(|| db.sidecar(".ledger.key"), Path::to_path_buf);
-    let key = if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the key file {}", path.display()))?;
-        // The error of a bad key file never includes its content.
-        let key = SigningKey::from_secret_string(text.trim_end())
-            .map_err(|_| anyhow!("the key file {} is not a note signing key", path.display()))?;
-        ensure!(
-            key.name() == origin,
-            "the key file {} is for the log `{}`, not `{origin}`",
+    )?;
+    if let Some(path) = created
+        && !g.quiet
+    {
+        eprintln!(
+            "created the signing key {} for the log `{}` (keep it secret; back it up)",
             path.display(),
             key.name()
         );
-        key
-    } else {
-        ensure!(
-            store.checkpoints()?.is_empty(),
-            "the log has signed checkpoints but its key file {} is missing: restore it (or give --key-file); \
-             a new key would make a new log identity",
-            path.display()
-        );
-        let key = SigningKey::generate(&origin, &mut rand::rng())?;
-        write_secret_file(&path, &key.to_secret_string())
-            .with_context(|| format!("cannot create the key file {}", path.display()))?;
-        if !quiet {
-            eprintln!(
-                "created the signing key {} for the log `{origin}` (keep it secret; back it up)",
-                path.display()
-            );
-        }
-        key
-    };
-    store.init_ledger_origin(&origin)?;
+    }
     Ok(key)
-}
-
-#[cfg(unix)]
-fn write_secret_file(path: &Path, content: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(content.as_bytes())?;
-    f.write_all(b"\n")?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_secret_file(path: &Path, content: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(content.as_bytes())?;
-    f.write_all(b"\n")?;
-    f.sync_all()
-}
-
-/// `credence.local/<db file stem>`, with characters a key name cannot hold replaced by `-`.
-fn default_origin(stem: &str) -> String {
-    let stem: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-._~".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!(
-        "credence.local/{}",
-        if stem.is_empty() { "credence" } else { &stem }
-    )
 }
 
 /// A verifier key given as the key itself or as a file holding it.

@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::Global;
-use crate::serve::{AppState, ServeConfig};
+use credence_app::{Evaluator, load_rules};
+use credence_server::{AppState, READERS, ServeConfig, Stores};
+
+use crate::{Global, open_store_at};
 
 /// `credence serve`.
 #[derive(Debug, Args)]
@@ -37,31 +39,55 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<ExitCode> {
     let config = ServeConfig {
         db: g.db(),
         key_file: args.key_file.clone(),
-        rules: args.config.clone(),
-        no_text: args.no_text,
         max_body: args.max_body,
     };
-    serve_until_signal(config, &args.listen, g.quiet, |addr| {
+    let evaluation = Evaluation {
+        rules: args.config.clone(),
+        no_text: args.no_text,
+    };
+    serve_until_signal(config, &evaluation, &args.listen, g.quiet, |addr| {
         println!("listening on http://{addr}");
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the store of `config`, listens on `listen`, calls `announce` with the bound
-/// address, and serves until SIGINT or SIGTERM (also for `credence demo --serve`).
+/// How the server evaluates trust: `--config` and `--no-text`, as `credence trust`.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Evidence rules from a TOML file (`None`: the defaults).
+    pub rules: Option<PathBuf>,
+    /// Leave text evidence out.
+    pub no_text: bool,
+}
+
+/// Opens the store of `config` (one writer, [`READERS`] readers, one quick connection),
+/// loads the live engines, listens on `listen`, calls `announce` with the bound address,
+/// and serves until SIGINT or SIGTERM (also for `credence demo --serve`).
 pub fn serve_until_signal(
     config: ServeConfig,
+    evaluation: &Evaluation,
     listen: &str,
     quiet: bool,
     announce: impl FnOnce(std::net::SocketAddr),
 ) -> Result<()> {
     init_tracing();
     // Install the metrics recorder before anything records.
-    crate::serve::metrics_handle();
+    credence_server::metrics_handle();
     if !quiet {
         eprintln!("loading {} …", config.db);
     }
-    let state = AppState::open(config)?;
+    let rules = load_rules(evaluation.rules.as_deref())?;
+    let evaluator = Evaluator::new(rules, !evaluation.no_text)
+        .context("invalid rules")?
+        .with_progress(std::io::stderr().is_terminal());
+    let stores = Stores {
+        writer: open_store_at(&config.db)?,
+        readers: (0..READERS)
+            .map(|_| open_store_at(&config.db))
+            .collect::<Result<Vec<_>>>()?,
+        quick: open_store_at(&config.db)?,
+    };
+    let state = AppState::new(config, stores, evaluator)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,7 +99,7 @@ pub fn serve_until_signal(
         let addr = listener.local_addr()?;
         announce(addr);
         tracing::info!(%addr, "listening");
-        crate::serve::serve(listener, state, shutdown_signal()).await
+        credence_server::serve(listener, state, shutdown_signal()).await
     })
 }
 

@@ -1,4 +1,12 @@
-//! `credence serve`: the HTTP API (and, beside it, the dashboard) over one store.
+//! `credence-server`: the HTTP server of `credence serve` — the API (and, beside it, the
+//! dashboard) over one store: routes, authentication by API key, the live engines kept
+//! current by a follower, the caches of reports and alerts, the public ledger.
+//!
+//! It owns HTTP (axum) and nothing else: every computation is a `credence-app` service
+//! (the same [`credence_app::Evaluator`], alerts, reports and ledger operations as the
+//! CLI), so the server answers what the CLI prints. It never depends on the binary
+//! (`credence`): the binary opens the stores, builds an [`AppState`] from them and calls
+//! [`serve`] with a bound listener and a shutdown future.
 //!
 //! # Layout
 //!
@@ -52,7 +60,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::ApiError;
-pub use state::{AppState, ServeConfig};
+pub use state::{AppState, READERS, ServeConfig, Stores};
 
 /// The OpenAPI document's header; the paths come from the modules' `routes()`.
 #[derive(OpenApi)]

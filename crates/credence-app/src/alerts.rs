@@ -1,21 +1,26 @@
 //! Alerts from a merchant's events: the daily negative-signal streams the crisis
 //! detector watches, and the customer-risk inputs, built from events and the trust
-//! engine and handed to `credence-watch`.
+//! engine and handed to `credence-watch`; and the alert list of `credence alerts` and
+//! the server ([`compute`]), with the statuses people set ([`set_status`]).
 //!
 //! Everything here is a function of the events up to the evaluation time (never of
 //! arrival order), so a historical import yields the alerts it would have raised then.
 //! Days are UTC calendar days.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use credence_engine::Engine;
 use credence_events::{Event, EventBody, RefundStatus, TicketStatus};
+use credence_store::{Store, StoreError};
 use credence_watch::alert::{customer_risk_alert, dedup, merchant_crisis_alerts};
 use credence_watch::bgnbd;
-use credence_watch::detect::{Calibration, SeriesBuilder, streams};
-use credence_watch::{Alert, RiskInputs};
+use credence_watch::detect::{Calibration, CalibrationError, SeriesBuilder, streams};
+use credence_watch::{Alert, RiskInputs, Status};
 use jiff::Timestamp;
 use jiff::civil::Date;
+
+use crate::evaluate::{EvalError, Evaluator};
 
 const DAY_US: i64 = 86_400_000_000;
 
@@ -437,6 +442,161 @@ fn fit_bgnbd(per_customer: &HashMap<&str, Vec<&Event>>, at: Timestamp) -> Option
         return None;
     }
     bgnbd::fit(&data).ok().map(|f| f.params)
+}
+
+/// Why alerts could not be computed or a status recorded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AlertsError {
+    /// Loading a merchant's events failed.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The crisis detector cannot be calibrated.
+    #[error("cannot calibrate the crisis detector: {0}")]
+    Calibration(String),
+    /// A status could not be stored.
+    #[error("cannot record the status of alert `{id}`")]
+    SetStatus {
+        /// The alert.
+        id: String,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// The open alerts of one merchant (or all), as `credence alerts --status open` lists
+/// them over the last four weeks: for the HTML report.
+pub fn open_alerts(
+    store: &dyn Store,
+    evaluator: &Evaluator,
+    merchant: Option<&str>,
+) -> Result<Vec<Alert>, AlertsError> {
+    let mut all = compute(store, evaluator, merchant, 4, None)?;
+    all.retain(|a| a.status == Status::Open);
+    Ok(all)
+}
+
+/// Computes every alert of the chosen merchants (at `at`, default each merchant's latest
+/// event) with the stored statuses applied, newest first: the list `credence alerts
+/// --json` prints (one alert a line).
+pub fn compute(
+    store: &dyn Store,
+    evaluator: &Evaluator,
+    merchant: Option<&str>,
+    weeks: u32,
+    at: Option<Timestamp>,
+) -> Result<Vec<Alert>, AlertsError> {
+    let mut all = compute_unstated(store, evaluator, merchant, weeks, at)?;
+    apply_statuses(&mut all, &store.alert_statuses()?);
+    Ok(all)
+}
+
+/// Computes every alert of the chosen merchants, all `open`, newest first. A function of
+/// the events alone (and `weeks`, `at`, the evaluator): a caller may keep the result
+/// until the merchant's events change and apply the statuses, which people change, each
+/// time.
+pub fn compute_unstated(
+    store: &dyn Store,
+    evaluator: &Evaluator,
+    merchant: Option<&str>,
+    weeks: u32,
+    at: Option<Timestamp>,
+) -> Result<Vec<Alert>, AlertsError> {
+    let merchants = match merchant {
+        Some(m) => vec![m.to_string()],
+        None => store.merchants()?,
+    };
+    let cal = calibrated()?;
+    let mut all = Vec::new();
+    for merchant in merchants {
+        // One load: the engine, every event up to the evaluation time, and the texts.
+        let loaded = evaluator.load_with_events(store, &merchant, at)?;
+        let at = loaded.at;
+        let refs: Vec<&Event> = loaded.events.iter().collect();
+        // What the texts of reviews and complaints said, per aspect.
+        let aspects: Vec<TextAspects<'_>> = loaded
+            .texts
+            .iter()
+            .filter(|(e, _)| {
+                matches!(
+                    e.body,
+                    EventBody::Review { .. } | EventBody::Complaint { .. }
+                )
+            })
+            .filter_map(|(e, signal)| {
+                let list = signal
+                    .as_ref()?
+                    .aspects
+                    .iter()
+                    .map(|a| (a.aspect.clone(), a.positive))
+                    .collect();
+                Some((e, list))
+            })
+            .collect();
+        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, cal));
+        let window = RiskWindow {
+            points: weeks.max(1),
+            step_days: 7,
+        };
+        all.extend(risk_alerts(&merchant, &refs, &loaded.engine, at, window));
+    }
+    all.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(all)
+}
+
+/// The crisis detector's calibration, computed once per process (seconds: the server
+/// computes alerts merchant by merchant).
+fn calibrated() -> Result<&'static Calibration, AlertsError> {
+    static CALIBRATION: OnceLock<Result<Calibration, CalibrationError>> = OnceLock::new();
+    CALIBRATION
+        .get_or_init(calibration)
+        .as_ref()
+        .map_err(|e| AlertsError::Calibration(e.to_string()))
+}
+
+/// Sets each alert's status from the stored ones (id → `acked` | `resolved`; any other
+/// alert is `open`).
+pub fn apply_statuses(alerts: &mut [Alert], statuses: &HashMap<String, String>) {
+    for a in alerts {
+        a.status = parse_status(statuses.get(&a.id).map(String::as_str));
+    }
+}
+
+fn parse_status(stored: Option<&str>) -> Status {
+    match stored {
+        Some("acked") => Status::Acked,
+        Some("resolved") => Status::Resolved,
+        _ => Status::Open,
+    }
+}
+
+/// The wire name of a status (`open`, `acked`, `resolved`), as stored and printed.
+pub fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Open => "open",
+        Status::Acked => "acked",
+        Status::Resolved => "resolved",
+    }
+}
+
+/// Records what a person decided about alert `id` at `at` (`credence alerts ack|resolve`).
+/// The caller checks that the alert exists (and who may change it); this only stores.
+pub fn set_status(
+    store: &mut dyn Store,
+    id: &str,
+    status: Status,
+    at: Timestamp,
+) -> Result<(), AlertsError> {
+    store
+        .set_alert_status(id, status_name(status), at)
+        .map_err(|source| AlertsError::SetStatus {
+            id: id.to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]

@@ -9,55 +9,45 @@
 //! ingest on the writer (SQLite in WAL mode lets readers and the writer run together).
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use credence_app::Evaluator;
+use credence_app::{DbLocation, Evaluator};
 use credence_store::Store;
 use tokio::sync::Semaphore;
 
 use super::auth::Principal;
 use super::error::ApiError;
 use super::live::Live;
-use crate::DbLocation;
-use crate::commands::trust::EvalArgs;
 
-/// Reader connections kept open: two, so one slow read (a report) leaves one free.
+/// Reader connections to open: two, so one slow read (a report) leaves one free.
 pub const READERS: usize = 2;
 
 /// How long a successful key lookup is trusted without asking the store again: a
 /// revoked key stops working within this time.
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
 
-/// The server's configuration (from `credence serve`'s flags).
+/// The server's configuration (from `credence serve`'s flags). The evidence rules and
+/// whether text counts are the [`Evaluator`]'s.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// The store.
+    /// Where the store is: the ledger's key file lives beside it by default.
     pub db: DbLocation,
     /// The ledger's signing key file (`None`: `<db>.ledger.key`, as `credence ledger`).
     pub key_file: Option<PathBuf>,
-    /// Evidence rules from a TOML file (`None`: the defaults), as `--config` of `trust`.
-    pub rules: Option<PathBuf>,
-    /// Leave text evidence out, as `--no-text` of `trust`.
-    pub no_text: bool,
     /// Largest request body accepted, in bytes (`--max-body`); larger is a 413.
     pub max_body: usize,
 }
 
-impl ServeConfig {
-    /// The evaluation options the CLI commands take (`--config`, `--no-text`), with an
-    /// evaluation time: what `commands::alerts` reads, so the server evaluates exactly
-    /// as the CLI does.
-    pub fn eval_args(&self, at: Option<jiff::Timestamp>) -> EvalArgs {
-        EvalArgs {
-            at,
-            config: self.rules.clone(),
-            no_text: self.no_text,
-        }
-    }
+/// The store connections a server works with, opened by the caller on one store.
+pub struct Stores {
+    /// The one connection that writes (ingest, checkpoints, alert statuses).
+    pub writer: Box<dyn Store>,
+    /// Connections for handlers' reads ([`READERS`] is a good number; at least one).
+    pub readers: Vec<Box<dyn Store>>,
+    /// A connection of its own for the follower, key lookups and the health check.
+    pub quick: Box<dyn Store>,
 }
 
 /// Shared state of the server; cheap to clone (one `Arc`).
@@ -90,18 +80,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl AppState {
-    /// Opens the store (one writer and [`READERS`] readers) and loads every merchant's
-    /// events into live engines (progress on stderr). Blocking: call it before serving.
-    pub fn open(config: ServeConfig) -> anyhow::Result<AppState> {
-        let rules = credence_app::load_rules(config.rules.as_deref())?;
-        let evaluator = Evaluator::new(rules, !config.no_text)
-            .context("invalid rules")?
-            .with_progress(std::io::stderr().is_terminal());
-        let mut writer = crate::open_store_at(&config.db)?;
-        let readers = (0..READERS)
-            .map(|_| crate::open_store_at(&config.db).map(Mutex::new))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let quick = crate::open_store_at(&config.db)?;
+    /// The state of a server over `stores`: loads every merchant's events into live
+    /// engines with `evaluator` (its progress bar, if any, on stderr) and the ledger's
+    /// signing key. Blocking: call it before serving.
+    pub fn new(
+        config: ServeConfig,
+        stores: Stores,
+        evaluator: Evaluator,
+    ) -> anyhow::Result<AppState> {
+        let Stores {
+            mut writer,
+            readers,
+            quick,
+        } = stores;
+        anyhow::ensure!(
+            !readers.is_empty(),
+            "a server needs at least one reader connection"
+        );
+        let readers: Vec<_> = readers.into_iter().map(Mutex::new).collect();
+        let reader_permits = Arc::new(Semaphore::new(readers.len()));
         let live = Live::load(&*writer, evaluator)?;
         let started = Instant::now();
         live.warm()?;
@@ -115,7 +112,7 @@ impl AppState {
                 config,
                 writer: Arc::new(Mutex::new(writer)),
                 readers: Arc::new(readers),
-                reader_permits: Arc::new(Semaphore::new(READERS)),
+                reader_permits,
                 quick: Arc::new(Mutex::new(quick)),
                 live,
                 insights: super::insights::Insights::default(),
@@ -131,8 +128,8 @@ impl AppState {
         &self.inner.config
     }
 
-    /// Runs `f` with a reader connection on the blocking pool (at most [`READERS`] at
-    /// once; others wait their turn). An error of `f` is a 500 (logged); return an
+    /// Runs `f` with a reader connection on the blocking pool (at most one per reader
+    /// at once; others wait their turn). An error of `f` is a 500 (logged); return an
     /// `ApiError` from the caller for anything the client should see.
     pub async fn read<T: Send + 'static>(
         &self,

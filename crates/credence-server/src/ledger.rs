@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::reply::json;
 use super::state::{AppState, ServeConfig};
-use crate::commands::ledger::{
+use credence_app::ledger::{
     checkpoint_json, consistency_proof, latest_checkpoint, receipt_of, sign_new, signer_for,
 };
 
@@ -47,8 +47,19 @@ impl Ledger {
     /// Loads (or, before the log's first checkpoint, creates) the signing key, as
     /// `credence ledger` does; fixes the log's origin in the store on first use.
     pub fn open(config: &ServeConfig, store: &mut dyn Store) -> Ledger {
-        let key = signer_for(&config.db, None, config.key_file.as_deref(), false, store)
-            .map_err(|e| format!("{e:#}"));
+        let key = signer_for(&config.db, None, config.key_file.as_deref(), store)
+            .map(|(key, created)| {
+                if let Some(path) = created {
+                    // As `credence ledger` says it: the operator must back the key up.
+                    eprintln!(
+                        "created the signing key {} for the log `{}` (keep it secret; back it up)",
+                        path.display(),
+                        key.name()
+                    );
+                }
+                key
+            })
+            .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
         if let Err(e) = &key {
             tracing::warn!(error = %e, "the ledger endpoints are off: no signing key");
         }
@@ -223,7 +234,7 @@ async fn get_receipt(
         Some(Some(r)) => r,
         Some(None) => {
             state
-                .write(move |store| receipt_of(store, &key, &event, false))
+                .write(move |store| Ok(receipt_of(store, &key, &event, false)?))
                 .await?
         }
     };

@@ -4,8 +4,8 @@
 //! form, which posts to the API's `POST /login`) and `GET /assets/{*path}` (the app's
 //! script and style sheet, and the vendored uPlot files). Every file is embedded with
 //! `include_bytes!`, so the binary needs no files beside it and the browser fetches
-//! nothing from elsewhere. The sources are in `crates/credence/assets/dashboard/`
-//! (vanilla ES modules, no build step) and `crates/credence/assets/uplot/`; what each
+//! nothing from elsewhere. The sources are in `crates/credence-server/assets/dashboard/`
+//! (vanilla ES modules, no build step) and `crates/credence-server/assets/uplot/`; what each
 //! page shows is in `docs/dashboard.md`.
 //!
 //! Caching: every response carries a strong `ETag` (a hash of the embedded bytes) with
@@ -60,7 +60,7 @@ const fn etag_of(bytes: &[u8]) -> [u8; 18] {
     out
 }
 
-/// Declares an embedded file: `embed!("path from crates/credence/src/serve", "type")`.
+/// Declares an embedded file: `embed!("path from crates/credence-server/src", "type")`.
 macro_rules! embed {
     ($file:literal, $type:expr) => {{
         const BODY: &[u8] = include_bytes!($file);
@@ -77,27 +77,33 @@ macro_rules! embed {
     }};
 }
 
+/// The vendored uPlot (MIT), which the dashboard serves and the CLI's HTML report
+/// (`credence report --html`) inlines.
+pub const UPLOT_JS: &str = include_str!("../assets/uplot/uPlot.iife.min.js");
+/// uPlot's style sheet.
+pub const UPLOT_CSS: &str = include_str!("../assets/uplot/uPlot.min.css");
+
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
 /// The app shell (`GET /`).
-pub const INDEX: Asset = embed!("../../assets/dashboard/index.html", HTML);
+pub const INDEX: Asset = embed!("../assets/dashboard/index.html", HTML);
 /// The sign-in page (`GET /login`).
-pub const LOGIN: Asset = embed!("../../assets/dashboard/login.html", HTML);
+pub const LOGIN: Asset = embed!("../assets/dashboard/login.html", HTML);
 
 /// Files under `/assets/`, by path below it. Anything else is a 404.
 const ASSETS: &[(&str, Asset)] = &[
-    ("app.js", embed!("../../assets/dashboard/app.js", JS)),
-    ("login.js", embed!("../../assets/dashboard/login.js", JS)),
-    ("style.css", embed!("../../assets/dashboard/style.css", CSS)),
+    ("app.js", embed!("../assets/dashboard/app.js", JS)),
+    ("login.js", embed!("../assets/dashboard/login.js", JS)),
+    ("style.css", embed!("../assets/dashboard/style.css", CSS)),
     (
         "uplot/uPlot.iife.min.js",
-        embed!("../../assets/uplot/uPlot.iife.min.js", JS),
+        embed!("../assets/uplot/uPlot.iife.min.js", JS),
     ),
     (
         "uplot/uPlot.min.css",
-        embed!("../../assets/uplot/uPlot.min.css", CSS),
+        embed!("../assets/uplot/uPlot.min.css", CSS),
     ),
 ];
 

@@ -38,8 +38,8 @@ use super::auth::{Principal, Scope};
 use super::error::{ApiError, ErrorBody, query};
 use super::reply::{decode_cursor, encode_cursor, json, limit};
 use super::state::AppState;
-use crate::commands::alerts;
-use crate::commands::report::{self, ReportError, ReportQuery};
+use credence_app::alerts;
+use credence_app::report::{self, ReportError, ReportQuery};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -254,7 +254,7 @@ async fn report_body(state: &AppState, q: ReportQuery) -> Result<Bytes, ApiError
             let by = q.by;
             let q2 = q.clone();
             let loaded = state
-                .read(move |store| report::load(store, &q2, false))
+                .read(move |store| Ok(report::load(store, &q2, false)?))
                 .await?;
             let report = tokio::task::spawn_blocking(move || loaded.compute())
                 .await
@@ -278,18 +278,18 @@ async fn report_body(state: &AppState, q: ReportQuery) -> Result<Bytes, ApiError
 }
 
 /// A report error as the client's (404, 400) or the server's (500).
-fn report_error(e: anyhow::Error, q: &ReportQuery) -> ApiError {
-    match e.downcast_ref::<ReportError>() {
-        Some(ReportError::UnknownMerchant { merchant, .. }) => {
+fn report_error(e: ReportError, q: &ReportQuery) -> ApiError {
+    match e {
+        ReportError::UnknownMerchant { merchant, .. } => {
             ApiError::not_found(format!("no events for merchant `{merchant}`"))
         }
-        Some(ReportError::EmptyStore) => ApiError::not_found(e.to_string()),
-        Some(why @ ReportError::EmptyRange { .. }) => {
+        ReportError::EmptyStore => ApiError::not_found(e.to_string()),
+        why @ ReportError::EmptyRange { .. } => {
             // Only a bound given alone can miss the data (both are checked together).
             let param = if q.from.is_some() { "from" } else { "to" };
             ApiError::bad_request(format!("{param}: {why}"))
         }
-        None => ApiError::internal(e),
+        other => ApiError::internal(other),
     }
 }
 
@@ -334,9 +334,17 @@ async fn merchant_alerts(state: &AppState, merchant: &str) -> Result<Arc<Vec<Ale
         .alerts
         .get(merchant.to_string(), generation, || async move {
             let started = Instant::now();
-            let eval = state.config().eval_args(None);
+            let evaluator = state.live().evaluator().clone();
             let list = state
-                .read(move |store| alerts::compute_unstated(store, Some(&name), ALERT_WEEKS, &eval))
+                .read(move |store| {
+                    Ok(alerts::compute_unstated(
+                        store,
+                        &evaluator,
+                        Some(&name),
+                        ALERT_WEEKS,
+                        None,
+                    )?)
+                })
                 .await?;
             tracing::info!(
                 merchant = %merchant,
@@ -534,7 +542,7 @@ async fn set_status(
     principal.require(Scope::Read)?;
     let mut alert = find_alert(&state, &principal, &id).await?;
     state
-        .write(move |store| alerts::set_status(store, &id, status, Timestamp::now()))
+        .write(move |store| Ok(alerts::set_status(store, &id, status, Timestamp::now())?))
         .await?;
     tracing::info!(alert = %alert.id, key = %principal.key_id, status = alerts::status_name(status), "alert status set");
     alert.status = status;
