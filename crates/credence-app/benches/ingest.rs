@@ -70,6 +70,7 @@ fn whole_pipeline(b: divan::Bencher) {
                 batch_size: 10_000,
                 progress: false,
                 show_rejections: 0,
+                live: Some(credence_app::live::Live::standard().expect("rules")),
             };
             ingest(&mut store, &[Source::File(file.clone())], &options).expect("ingest")
         });

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credence_events::Rejection;
-use credence_store::{EventStore, NewEvent, Outcome, StoreError};
+use credence_store::{NewEvent, Outcome, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -58,6 +58,9 @@ pub enum IngestError {
     /// The quarantine file cannot be written.
     #[error("cannot write the quarantine file")]
     Quarantine(#[source] io::Error),
+    /// The live state could not be kept up to date.
+    #[error("cannot update the live state")]
+    Live(#[from] crate::live::LiveError),
 }
 
 type Result<T, E = IngestError> = std::result::Result<T, E>;
@@ -111,6 +114,9 @@ pub struct IngestOptions {
     pub progress: bool,
     /// How many rejections to describe on stderr (the rest are only in the quarantine).
     pub show_rejections: usize,
+    /// Keep the live state up to date in each batch's transaction (`None`: store the
+    /// events only; the next reader catches the live state up).
+    pub live: Option<crate::live::Live>,
 }
 
 /// What an ingest did. `read = accepted + duplicates + rejected`.
@@ -135,11 +141,16 @@ pub struct Summary {
 
 /// Ingests every source into `store`, in order.
 pub fn ingest(
-    store: &mut dyn EventStore,
+    store: &mut dyn Store,
     sources: &[Source],
     options: &IngestOptions,
 ) -> Result<Summary> {
     let started = Instant::now();
+    if let Some(live) = &options.live {
+        // A new store starts its live state here; an older one is built or caught up
+        // first, so that every batch below applies incrementally.
+        live.prepare(&mut *store)?;
+    }
     let progress = progress_bar(sources, options.progress);
     let mut run = Run {
         store,
@@ -156,6 +167,11 @@ pub fn ingest(
         run.source(source)?;
     }
     progress.finish_and_clear();
+    if let Some(live) = &options.live {
+        // Merchants that received events older than their watermark, and events other
+        // writers stored without the live state, are brought up to date before exit.
+        live.prepare(&mut *run.store)?;
+    }
     let mut summary = run.summary;
     if summary.rejected > 0 {
         summary.quarantine = Some(options.quarantine.clone());
@@ -165,7 +181,7 @@ pub fn ingest(
 }
 
 struct Run<'a> {
-    store: &'a mut dyn EventStore,
+    store: &'a mut dyn Store,
     options: &'a IngestOptions,
     quarantine: Quarantine,
     summary: Summary,
@@ -290,10 +306,20 @@ impl Run<'_> {
     /// Commits the batch, then records its rejections (conflicts included).
     fn flush(&mut self, source: &str) -> Result<()> {
         if !self.batch.is_empty() {
-            let outcomes = self
-                .store
-                .insert_batch(&self.batch)
-                .map_err(IngestError::Store)?;
+            let outcomes = match &self.options.live {
+                Some(live) => {
+                    let texts = live.texts(&*self.store, &self.batch)?;
+                    self.store
+                        .insert_batch_live(&self.batch, &mut |accepted, tx| {
+                            crate::live::Live::apply_batch(accepted, &texts, tx)
+                        })
+                        .map_err(IngestError::Store)?
+                }
+                None => self
+                    .store
+                    .insert_batch(&self.batch)
+                    .map_err(IngestError::Store)?,
+            };
             let batch = std::mem::take(&mut self.batch);
             let lines = std::mem::take(&mut self.batch_lines);
             for ((line_no, event), outcome) in lines.into_iter().zip(batch).zip(outcomes) {

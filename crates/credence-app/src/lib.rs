@@ -21,6 +21,7 @@ pub mod evaluate;
 pub mod ingest;
 pub mod keys;
 pub mod ledger;
+pub mod live;
 pub mod quarantine;
 pub mod report;
 pub mod rules;

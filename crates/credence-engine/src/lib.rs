@@ -437,15 +437,7 @@ impl Engine {
         };
         let ctx = Ctx::new(&self.rules, &self.weights, m, merchant);
         let t = to_ms(at);
-        let rep = Reputation::build(&ctx, t);
-        let (rm, sm) = rep.sums(t);
-        let a0 = rep.a0(t);
-        let w0 = self.rules.reputation_prior_weight;
-        let w = self.rules.weights.as_array();
-        let total: f64 = (0..4)
-            .map(|i| w[i] * (rm[i] + a0 * w0) / (rm[i] + sm[i] + w0))
-            .sum();
-        100.0 * total / w.iter().sum::<f64>()
+        initial_trust_from(&self.rules, &Reputation::build(&ctx, t), t)
     }
 
     /// References still dangling for a merchant: resolving events whose defining event
@@ -535,6 +527,18 @@ impl Engine {
         s.state_bytes = s.evidence_bytes + s.index_bytes;
         s
     }
+}
+
+/// T of a customer with no evidence of its own at `t` (0–100): the weighted base rates.
+fn initial_trust_from(rules: &Rules, rep: &dyn RepSource, t: i64) -> f64 {
+    let (rm, sm) = rep.sums(t);
+    let a0 = rep.a0(t);
+    let w0 = rules.reputation_prior_weight;
+    let w = rules.weights.as_array();
+    let total: f64 = (0..4)
+        .map(|i| w[i] * (rm[i] + a0 * w0) / (rm[i] + sm[i] + w0))
+        .sum();
+    100.0 * total / w.iter().sum::<f64>()
 }
 
 /// The stage at `t` with hysteresis (the last entry of the stage history, whose last

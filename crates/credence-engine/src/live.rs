@@ -428,15 +428,16 @@ fn series_view<R: LiveRows>(
 
 /// Reads the live state of one merchant: trust of relationships and the merchant's
 /// reputation at an evaluation time, from rows, never from events.
-pub struct LiveReader<'e> {
-    engine: &'e Engine,
+pub struct LiveReader {
+    engine: Engine,
     head: MerchantRow,
     totals: Vec<(i64, [f64; 8])>,
 }
 
-impl<'e> LiveReader<'e> {
-    /// A reader over a merchant row and its series totals (`LiveRows::day_totals`).
-    pub fn new(engine: &'e Engine, head: MerchantRow, totals: Vec<(i64, [f64; 8])>) -> Self {
+impl LiveReader {
+    /// A reader over a merchant row and its series totals (`LiveRows::day_totals`),
+    /// evaluating with `engine`'s rules (those the live state was built with).
+    pub fn new(engine: Engine, head: MerchantRow, totals: Vec<(i64, [f64; 8])>) -> Self {
         LiveReader {
             engine,
             head,
@@ -447,6 +448,15 @@ impl<'e> LiveReader<'e> {
     /// The merchant row.
     pub fn merchant_row(&self) -> &MerchantRow {
         &self.head
+    }
+
+    /// The trust a brand-new customer would start with at `at` (0–100), as
+    /// [`Engine::initial_trust`] reports it.
+    pub fn initial_trust<R: LiveRows>(&self, at: Timestamp, rows: &mut R) -> Result<f64, R::Error> {
+        let mut need = BTreeSet::new();
+        need_days(&mut need, ms(at), self.engine.rules());
+        let view = self.view(&need, rows)?;
+        Ok(crate::initial_trust_from(self.engine.rules(), &view, ms(at)))
     }
 
     fn view<R: LiveRows>(

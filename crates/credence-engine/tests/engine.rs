@@ -1162,10 +1162,14 @@ impl MemRows {
         rows
     }
 
-    fn reader<'e>(&mut self, engine: &'e Engine) -> credence_engine::LiveReader<'e> {
+    fn reader(&mut self, engine: &Engine) -> credence_engine::LiveReader {
         use credence_engine::LiveRows;
         let Ok(totals) = self.day_totals();
-        credence_engine::LiveReader::new(engine, self.head.clone().unwrap_or_default(), totals)
+        credence_engine::LiveReader::new(
+            Engine::new(engine.rules().clone()).unwrap(),
+            self.head.clone().unwrap_or_default(),
+            totals,
+        )
     }
 }
 
@@ -1205,6 +1209,8 @@ fn live_equals_replay(
         }
         let Ok(got) = reader.merchant("m", &rels, at, &mut rows);
         let want = replay.merchant("m", at).unwrap();
+        let Ok(initial) = reader.initial_trust(at, &mut rows);
+        prop_assert!(close(initial, replay.initial_trust("m", at), 1e-9));
         prop_assert_eq!(got.stages, want.stages);
         same(&want.report, &got.report)?;
     }

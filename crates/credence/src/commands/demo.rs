@@ -74,6 +74,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         batch_size: 10_000,
         progress,
         show_rejections: if g.quiet { 0 } else { 10 },
+        live: Some(credence_app::live::Live::standard()?),
     };
     let summary = ingest(&mut *store, &[Source::File(events_path.clone())], &options)?;
     print_summary(g, &summary)?;

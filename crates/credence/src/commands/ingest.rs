@@ -43,6 +43,7 @@ pub fn run(g: &Global, args: &IngestArgs) -> Result<ExitCode> {
         batch_size: args.batch_size.max(1),
         progress: !g.quiet && std::io::stderr().is_terminal(),
         show_rejections: if g.quiet { 0 } else { 10 },
+        live: Some(credence_app::live::Live::standard()?),
     };
     let summary = ingest(&mut *store, &sources, &options)?;
     print_summary(g, &summary)?;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use credence_app::live::Live;
 use credence_app::{Evaluator, LoadedMerchant, load_rules, parse_eval_time};
 use credence_engine::{MerchantReport, Stage, TrustReport};
 use jiff::Timestamp;
@@ -113,18 +114,52 @@ impl EvalArgs {
     }
 }
 
+/// The answers of `trust` and `merchant`: from the live state when it can answer (the
+/// default rules with text, at or after its watermark), else by replaying the events.
+enum Source<'s> {
+    Live(credence_app::live::MerchantLive<'s>),
+    Replay(LoadedMerchant),
+}
+
+impl Source<'_> {
+    fn at(&self) -> jiff::Timestamp {
+        match self {
+            Source::Live(l) => l.at,
+            Source::Replay(r) => r.at,
+        }
+    }
+}
+
+fn source<'s>(
+    store: &'s mut dyn credence_store::Store,
+    merchant: &'s str,
+    eval: &EvalArgs,
+) -> Result<Source<'s>> {
+    // Bring the live state up to date (built once, with the default rules, for a store
+    // that has none yet).
+    Live::standard()?.prepare(store)?;
+    let evaluator = eval.evaluator()?;
+    let live = Live::new(evaluator.clone());
+    let store: &'s dyn credence_store::Store = store;
+    if let Some(reader) = live.reader(store, merchant, eval.at)? {
+        return Ok(Source::Live(reader));
+    }
+    Ok(Source::Replay(evaluator.load(store, merchant, eval.at)?))
+}
+
 /// Runs `credence trust`.
 pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
-    let boxed = open_store(g)?;
-    let store = &*boxed;
-    let LoadedMerchant { engine, at, .. } =
-        args.eval
-            .evaluator()?
-            .load(store, &args.merchant, args.eval.at)?;
+    let mut boxed = open_store(g)?;
+    let src = source(&mut *boxed, &args.merchant, &args.eval)?;
+    let at = src.at();
     let mut out = std::io::stdout().lock();
 
     if let Some(customer) = &args.customer {
-        let Some(report) = engine.relationship(&args.merchant, customer, at) else {
+        let report = match &src {
+            Source::Live(l) => l.relationship(customer, at)?,
+            Source::Replay(r) => r.engine.relationship(&args.merchant, customer, at),
+        };
+        let Some(report) = report else {
             bail!(
                 "customer `{customer}` has no events with merchant `{}` up to {at}",
                 args.merchant
@@ -140,7 +175,11 @@ pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut reports = engine.customers(&args.merchant, at);
+    let mut reports = Vec::new();
+    match &src {
+        Source::Live(l) => l.customers(at, &mut |r| reports.push(r))?,
+        Source::Replay(r) => reports = r.engine.customers(&args.merchant, at),
+    }
     if let Some(stage) = args.stage {
         let stage = Stage::from(stage);
         reports.retain(|r| r.stage == Some(stage));
@@ -199,22 +238,25 @@ pub fn run_trust(g: &Global, args: &TrustArgs) -> Result<ExitCode> {
 
 /// Runs `credence merchant`.
 pub fn run_merchant(g: &Global, args: &MerchantArgs) -> Result<ExitCode> {
-    let boxed = open_store(g)?;
-    let store = &*boxed;
-    let LoadedMerchant { engine, at, .. } =
-        args.eval
-            .evaluator()?
-            .load(store, &args.merchant, args.eval.at)?;
-    let report = engine
-        .merchant(&args.merchant, at)
-        .context("unknown merchant")?
-        .rounded();
+    let mut boxed = open_store(g)?;
+    let src = source(&mut *boxed, &args.merchant, &args.eval)?;
+    let at = src.at();
+    let (report, initial) = match &src {
+        Source::Live(l) => (l.merchant(at)?, l.initial_trust(at)?),
+        Source::Replay(r) => (
+            r.engine
+                .merchant(&args.merchant, at)
+                .context("unknown merchant")?,
+            r.engine.initial_trust(&args.merchant, at),
+        ),
+    };
+    let report = report.rounded();
     let mut out = std::io::stdout().lock();
     if g.json {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        print_merchant(&mut out, &report, engine.initial_trust(&args.merchant, at))?;
+        print_merchant(&mut out, &report, initial)?;
     }
     Ok(ExitCode::SUCCESS)
 }

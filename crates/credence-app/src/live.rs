@@ -1,0 +1,573 @@
+//! The live state in the store (`credence_engine::live`): kept up to date by every
+//! writer in the transaction that stores the events, read by every question about now
+//! — one row per relationship at most, never the merchant's events.
+//!
+//! The state records the rules it was built with and applies them to every later
+//! batch, whoever writes; a reader asking with other rules (`--config`) or without text
+//! (`--no-text`) takes the replay path instead ([`Live::reader`] answers `None`). A store
+//! that has events from before the live state existed (an older credence, or events
+//! inserted without the state, as the server's HTTP ingest does) is brought up to date by
+//! [`Live::prepare`]: built from the event log once, then caught up from the last
+//! applied sequence number. A merchant that received an event older than its watermark
+//! is marked stale by the engine and rebuilt from its events by [`Live::prepare`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use credence_engine::promise::PromiseKind;
+use credence_engine::{
+    Day, Engine, LiveReader, LiveRows, LiveUpdate, MerchantRow, RelRow, Rules, TextSignal,
+};
+use credence_events::Event;
+use credence_store::{
+    Filter, LiveRead, LiveTable, LiveWrite, NewEvent, Store, StoreError, TextCache,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::{EvalError, Evaluator, Scan, Sink};
+use crate::text_evidence::{Deferred, TextError};
+
+/// Meta key of the rules the live state was built with (JSON).
+const META_RULES: &str = "rules";
+/// Meta key of the highest event sequence number applied.
+const META_APPLIED: &str = "applied_seq";
+
+/// Why the live state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Loading events for a rebuild failed.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// The text step failed.
+    #[error(transparent)]
+    Text(#[from] TextError),
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_allocvec(v).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+fn kind_key(kind: PromiseKind, subject: &str) -> String {
+    format!("{}:{subject}", kind as u8)
+}
+
+/// The engine's [`LiveRows`] over a store's live rows of one merchant.
+struct Rows<'a> {
+    read: &'a dyn LiveRead,
+    merchant: &'a str,
+}
+
+impl LiveRows for Rows<'_> {
+    type Error = StoreError;
+
+    fn rel(&mut self, customer: &str) -> Result<Option<RelRow>, StoreError> {
+        self.read
+            .live_get(LiveTable::Relationship, self.merchant, customer)?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
+    fn owner(&mut self, kind: PromiseKind, subject: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .read
+            .live_get(LiveTable::Owner, self.merchant, &kind_key(kind, subject))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn due_before(&mut self, t: i64) -> Result<Vec<String>, StoreError> {
+        self.read
+            .live_before(LiveTable::Relationship, self.merchant, t)
+    }
+
+    fn day_totals(&mut self) -> Result<Vec<(i64, [f64; 8])>, StoreError> {
+        let mut out = Vec::new();
+        self.read
+            .live_scan(LiveTable::DayTotal, self.merchant, &mut |k, v| {
+                let day: i64 = k
+                    .parse()
+                    .map_err(|_| StoreError::Backend(format!("bad day key `{k}`").into()))?;
+                out.push((day, decode(v)?));
+                Ok(())
+            })?;
+        Ok(out)
+    }
+
+    fn day(&mut self, day: i64) -> Result<Option<Day>, StoreError> {
+        self.read
+            .live_get(LiveTable::Day, self.merchant, &day_key(day))?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+}
+
+/// Day keys sort as numbers: a sign and 20 digits.
+fn day_key(day: i64) -> String {
+    if day < 0 {
+        format!("-{:020}", i128::from(day) + i128::from(i64::MAX) + 1)
+    } else {
+        format!("{day:020}")
+    }
+}
+
+fn write_update(
+    tx: &mut dyn LiveWrite,
+    merchant: &str,
+    u: &LiveUpdate,
+) -> Result<(), StoreError> {
+    tx.live_put(LiveTable::Merchant, merchant, "", None, &encode(&u.merchant)?)?;
+    for r in &u.rels {
+        tx.live_put(
+            LiveTable::Relationship,
+            merchant,
+            &r.evidence.customer,
+            r.next_point,
+            &encode(r)?,
+        )?;
+    }
+    for (kind, subject, owner) in &u.owners {
+        tx.live_put(
+            LiveTable::Owner,
+            merchant,
+            &kind_key(*kind, subject),
+            None,
+            owner.as_bytes(),
+        )?;
+    }
+    for (d, day) in &u.days {
+        let key = day_key(*d);
+        if day.deltas.is_empty() {
+            tx.live_delete(LiveTable::Day, merchant, &key)?;
+            tx.live_delete(LiveTable::DayTotal, merchant, &key)?;
+        } else {
+            tx.live_put(LiveTable::Day, merchant, &key, None, &encode(day)?)?;
+            tx.live_put(LiveTable::DayTotal, merchant, &key, None, &encode(&day.total)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn merchant_row(read: &dyn LiveRead, merchant: &str) -> Result<Option<MerchantRow>, StoreError> {
+    read.live_get(LiveTable::Merchant, merchant, "")?
+        .map(|b| decode(&b))
+        .transpose()
+}
+
+fn meta_i64(read: &dyn LiveRead, key: &str) -> Result<Option<i64>, StoreError> {
+    Ok(read
+        .live_get(LiveTable::Meta, "", key)?
+        .and_then(|b| String::from_utf8_lossy(&b).parse().ok()))
+}
+
+/// Whether a store's live state can answer, and how far behind it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LiveStatus {
+    /// The live state has been built (else every question replays the events).
+    pub built: bool,
+    /// Events stored but not yet applied (their text is analysed and they are applied
+    /// by the next writer or reader that prepares the state).
+    pub text_pending: u64,
+    /// Merchants waiting for a rebuild after an event older than their watermark.
+    pub stale: Vec<String>,
+}
+
+/// The live state's service: applies batches, prepares a store, opens readers.
+#[derive(Debug, Clone)]
+pub struct Live {
+    evaluator: Evaluator,
+}
+
+/// What [`Live::prepare`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Prepared {
+    /// Built from the whole event log (first use of a store).
+    pub built: bool,
+    /// Events applied after others had stored them.
+    pub caught_up: u64,
+    /// Merchants rebuilt after a late event.
+    pub rebuilt: Vec<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+impl Live {
+    /// The service for an evaluator: its rules and text setting are those a new live
+    /// state is built with (an existing one keeps its own).
+    pub fn new(evaluator: Evaluator) -> Live {
+        Live { evaluator }
+    }
+
+    /// The service with the default rules and text evidence: what a store's live state
+    /// is built with unless `credence rebuild --config` says otherwise.
+    pub fn standard() -> Result<Live, LiveError> {
+        Ok(Live::new(
+            Evaluator::new(Rules::default(), true).map_err(EvalError::from)?,
+        ))
+    }
+
+    /// The rules and text setting the store's live state was built with, if built.
+    fn built_rules(read: &dyn LiveRead) -> Result<Option<Rules>, StoreError> {
+        read.live_get(LiveTable::Meta, "", META_RULES)?
+            .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Backend(Box::new(e))))
+            .transpose()
+    }
+
+    /// Applies the accepted events of one committed batch, with their text signals
+    /// (`texts` by event id), inside the ingest transaction. Does nothing while the
+    /// live state is not built or is behind (events stored without it): [`Live::prepare`]
+    /// catches those up in order.
+    pub fn apply_batch(
+        accepted: &[&NewEvent],
+        texts: &HashMap<String, TextSignal>,
+        tx: &mut dyn LiveWrite,
+    ) -> Result<(), StoreError> {
+        let max = tx.max_seq()?;
+        let before = max - accepted.len() as i64;
+        let Some(rules) = Self::built_rules(tx)? else {
+            return Ok(());
+        };
+        if meta_i64(tx, META_APPLIED)?.unwrap_or(0) != before {
+            return Ok(());
+        }
+        let engine = Engine::new(rules).map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let events: Vec<(&Event, Option<&TextSignal>)> = accepted
+            .iter()
+            .map(|n| (&n.event, texts.get(&n.event.id)))
+            .collect();
+        apply_events(&engine, &events, tx)?;
+        tx.live_put(LiveTable::Meta, "", META_APPLIED, None, max.to_string().as_bytes())
+    }
+
+    /// The text signals of a batch's events (cached, or analysed now and cached), by
+    /// event id: what [`Live::apply_batch`] needs, computed before its transaction.
+    pub fn texts<S: TextCache + ?Sized>(
+        &self,
+        store: &S,
+        batch: &[NewEvent],
+    ) -> Result<HashMap<String, TextSignal>, LiveError> {
+        let mut deferred = Deferred::new(self.evaluator.text());
+        for n in batch {
+            let _ = deferred.offer(n.event.clone());
+        }
+        let (texts, _) = deferred.resolve(store, false)?;
+        Ok(texts
+            .into_iter()
+            .filter_map(|(e, s)| s.map(|s| (e.id, s)))
+            .collect())
+    }
+
+    /// How the store's live state stands.
+    pub fn status(store: &dyn Store) -> Result<LiveStatus, LiveError> {
+        let built = Self::built_rules(store)?.is_some();
+        let applied = meta_i64(store, META_APPLIED)?.unwrap_or(0);
+        let mut pending = 0u64;
+        store.scan_since(applied, &mut |_| {
+            pending += 1;
+            Ok(())
+        })?;
+        let mut stale = Vec::new();
+        for m in store.merchants()? {
+            if merchant_row(store, &m)?.is_some_and(|r| r.stale) {
+                stale.push(m);
+            }
+        }
+        Ok(LiveStatus {
+            built,
+            text_pending: if built { pending } else { 0 },
+            stale,
+        })
+    }
+
+    /// Brings the live state up to date: built from the event log if it never was (with
+    /// this service's rules), events stored without it applied in order, stale merchants
+    /// rebuilt. Cheap when there is nothing to do.
+    pub fn prepare(&self, store: &mut dyn Store) -> Result<Prepared, LiveError> {
+        let started = std::time::Instant::now();
+        let mut done = Prepared::default();
+        if Self::built_rules(store)?.is_none() {
+            self.rebuild(store, None)?;
+            done.built = true;
+        } else {
+            done.caught_up = self.catch_up(store)?;
+        }
+        for m in Self::status(store)?.stale {
+            self.rebuild(store, Some(&m))?;
+            done.rebuilt.push(m);
+        }
+        done.seconds = started.elapsed().as_secs_f64();
+        Ok(done)
+    }
+
+    /// Applies the events stored after the last applied one, in order, with the rules
+    /// the state was built with.
+    fn catch_up(&self, store: &mut dyn Store) -> Result<u64, LiveError> {
+        let Some(rules) = Self::built_rules(store)? else {
+            return Ok(0);
+        };
+        let applied = meta_i64(store, META_APPLIED)?.unwrap_or(0);
+        let evaluator = Evaluator::new(rules.clone(), true).map_err(EvalError::from)?;
+        let mut events: Vec<(Event, Option<TextSignal>)> = Vec::new();
+        let mut sink = |e: Event, s: Option<TextSignal>| events.push((e, s));
+        let replayed = evaluator.replay(&*store, Scan::Since(applied), &mut sink)?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let engine = Engine::new(rules).map_err(EvalError::from)?;
+        let n = events.len() as u64;
+        store.live_transaction(&mut |tx| {
+            let refs: Vec<(&Event, Option<&TextSignal>)> =
+                events.iter().map(|(e, s)| (e, s.as_ref())).collect();
+            apply_events(&engine, &refs, tx)?;
+            tx.live_put(
+                LiveTable::Meta,
+                "",
+                META_APPLIED,
+                None,
+                replayed.last_seq.to_string().as_bytes(),
+            )
+        })?;
+        Ok(n)
+    }
+
+    /// Rebuilds the live state from the event log: every merchant (`None`, with this
+    /// service's rules, replacing what was there) or one (with the rules in force).
+    pub fn rebuild(&self, store: &mut dyn Store, merchant: Option<&str>) -> Result<(), LiveError> {
+        let rules = match merchant {
+            Some(_) => Self::built_rules(store)?.unwrap_or_else(|| self.evaluator.rules().clone()),
+            None => self.evaluator.rules().clone(),
+        };
+        let evaluator = Evaluator::new(rules.clone(), true)
+            .map_err(EvalError::from)?
+            .with_progress(false);
+        let engine = Engine::new(rules.clone()).map_err(EvalError::from)?;
+        let merchants = match merchant {
+            Some(m) => vec![m.to_string()],
+            None => store.merchants()?,
+        };
+        // Events stored after this point stay pending and are caught up later.
+        let mut last_seq = 0i64;
+        store.live_transaction(&mut |tx| {
+            last_seq = tx.max_seq()?;
+            Ok(())
+        })?;
+        let mut per_merchant: Vec<(String, Vec<(Event, Option<TextSignal>)>)> = Vec::new();
+        for m in &merchants {
+            let filter = Filter {
+                merchant: Some(m.clone()),
+                ..Filter::default()
+            };
+            // (A rebuild of one merchant reads its events up to now: later ones were
+            // never applied, being newer than the last applied sequence number.)
+            let mut events: Vec<(Event, Option<TextSignal>)> = Vec::new();
+            struct Collect<'a>(&'a mut Vec<(Event, Option<TextSignal>)>);
+            impl Sink for Collect<'_> {
+                fn add(&mut self, ev: Event, signal: Option<TextSignal>) {
+                    self.0.push((ev, signal));
+                }
+            }
+            evaluator.replay(&*store, Scan::Filter(&filter), &mut Collect(&mut events))?;
+            per_merchant.push((m.clone(), events));
+        }
+        let rules_json =
+            serde_json::to_vec(&rules).map_err(|e| StoreError::Backend(Box::new(e)))?;
+        store.live_transaction(&mut |tx| {
+            tx.live_clear(merchant)?;
+            for (m, events) in &per_merchant {
+                let refs: Vec<(&Event, Option<&TextSignal>)> =
+                    events.iter().map(|(e, s)| (e, s.as_ref())).collect();
+                let mut mem = MemRows::default();
+                let update = credence_engine::live_apply(&engine, None, &refs, &mut mem)
+                    .unwrap_or_else(|never: std::convert::Infallible| match never {});
+                write_update(tx, m, &update)?;
+            }
+            if merchant.is_none() {
+                tx.live_put(LiveTable::Meta, "", META_RULES, None, &rules_json)?;
+                tx.live_put(
+                    LiveTable::Meta,
+                    "",
+                    META_APPLIED,
+                    None,
+                    last_seq.to_string().as_bytes(),
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// A reader of one merchant's live state at `at` (default: its latest event), or
+    /// `None` when the question must replay the events instead: no live state, other
+    /// rules or no text asked for, the merchant unknown or stale, or `at` before the
+    /// live state's watermark (a question about the past). Call [`Live::prepare`] first
+    /// to answer from an up-to-date state.
+    pub fn reader<'s>(
+        &self,
+        store: &'s dyn Store,
+        merchant: &'s str,
+        at: Option<jiff::Timestamp>,
+    ) -> Result<Option<MerchantLive<'s>>, LiveError> {
+        let Some(rules) = Self::built_rules(store)? else {
+            return Ok(None);
+        };
+        if !self.evaluator.text() || &rules != self.evaluator.rules() {
+            return Ok(None);
+        }
+        let Some(head) = merchant_row(store, merchant)? else {
+            return Ok(None);
+        };
+        let Some(latest) = head.latest else {
+            return Ok(None);
+        };
+        let at = at.unwrap_or(latest);
+        if head.stale || at.as_millisecond() < head.watermark {
+            return Ok(None);
+        }
+        let mut rows = Rows {
+            read: store,
+            merchant,
+        };
+        let totals = rows.day_totals()?;
+        let engine = Engine::new(rules).map_err(EvalError::from)?;
+        Ok(Some(MerchantLive {
+            reader: LiveReader::new(engine, head, totals),
+            store,
+            merchant,
+            at,
+        }))
+    }
+}
+
+/// Applies events (any merchants, any order) to the live rows in `tx`.
+fn apply_events(
+    engine: &Engine,
+    events: &[(&Event, Option<&TextSignal>)],
+    tx: &mut dyn LiveWrite,
+) -> Result<(), StoreError> {
+    let mut by_merchant: BTreeMap<&str, Vec<(&Event, Option<&TextSignal>)>> = BTreeMap::new();
+    for &(e, s) in events {
+        by_merchant.entry(e.merchant.as_str()).or_default().push((e, s));
+    }
+    for (m, evs) in by_merchant {
+        let head = merchant_row(tx, m)?;
+        let update = {
+            let mut rows = Rows { read: tx, merchant: m };
+            credence_engine::live_apply(engine, head, &evs, &mut rows)?
+        };
+        write_update(tx, m, &update)?;
+    }
+    Ok(())
+}
+
+/// One merchant's live state, open for reading.
+pub struct MerchantLive<'s> {
+    reader: LiveReader,
+    store: &'s dyn Store,
+    merchant: &'s str,
+    /// The evaluation time asked for (default: the latest event).
+    pub at: jiff::Timestamp,
+}
+
+impl MerchantLive<'_> {
+    /// The trust a brand-new customer starts with at `at` (0–100).
+    pub fn initial_trust(&self, at: jiff::Timestamp) -> Result<f64, LiveError> {
+        Ok(self.reader.initial_trust(at, &mut self.rows())?)
+    }
+
+    /// The merchant row (latest event time, watermark).
+    pub fn row(&self) -> &MerchantRow {
+        self.reader.merchant_row()
+    }
+
+    /// The time of the merchant's latest event: the default evaluation time.
+    pub fn latest(&self) -> Option<jiff::Timestamp> {
+        self.row().latest
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows {
+            read: self.store,
+            merchant: self.merchant,
+        }
+    }
+
+    /// One relationship's trust at `at` (`None`: no such customer, or no event by `at`).
+    pub fn relationship(
+        &self,
+        customer: &str,
+        at: jiff::Timestamp,
+    ) -> Result<Option<credence_engine::TrustReport>, LiveError> {
+        let mut rows = self.rows();
+        let Some(row) = rows.rel(customer)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .reader
+            .relationship(self.merchant, &row, at, &mut rows)?)
+    }
+
+    /// Every relationship row of the merchant, by customer id.
+    pub fn relationships(&self) -> Result<Vec<RelRow>, LiveError> {
+        let mut out = Vec::new();
+        self.store
+            .live_scan(LiveTable::Relationship, self.merchant, &mut |_, v| {
+                out.push(decode(v)?);
+                Ok(())
+            })
+            .map_err(LiveError::from)?;
+        Ok(out)
+    }
+
+    /// Trust of every customer with an event at or before `at`, by customer id.
+    pub fn customers(
+        &self,
+        at: jiff::Timestamp,
+        f: &mut dyn FnMut(credence_engine::TrustReport),
+    ) -> Result<(), LiveError> {
+        let mut rows = self.rows();
+        for row in self.relationships()? {
+            if let Some(r) = self.reader.relationship(self.merchant, &row, at, &mut rows)? {
+                f(r);
+            }
+        }
+        Ok(())
+    }
+
+    /// The merchant's reputation and customers per stage at `at`.
+    pub fn merchant(
+        &self,
+        at: jiff::Timestamp,
+    ) -> Result<credence_engine::MerchantReport, LiveError> {
+        let rels = self.relationships()?;
+        let mut rows = self.rows();
+        Ok(self.reader.merchant(self.merchant, &rels, at, &mut rows)?)
+    }
+}
+
+/// Live rows in memory, for a rebuild (nothing stored yet).
+#[derive(Default)]
+struct MemRows;
+
+impl LiveRows for MemRows {
+    type Error = std::convert::Infallible;
+    fn rel(&mut self, _: &str) -> Result<Option<RelRow>, Self::Error> {
+        Ok(None)
+    }
+    fn owner(&mut self, _: PromiseKind, _: &str) -> Result<Option<String>, Self::Error> {
+        Ok(None)
+    }
+    fn due_before(&mut self, _: i64) -> Result<Vec<String>, Self::Error> {
+        Ok(Vec::new())
+    }
+    fn day_totals(&mut self) -> Result<Vec<(i64, [f64; 8])>, Self::Error> {
+        Ok(Vec::new())
+    }
+    fn day(&mut self, _: i64) -> Result<Option<Day>, Self::Error> {
+        Ok(None)
+    }
+}
