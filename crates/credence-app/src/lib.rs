@@ -13,7 +13,20 @@
 //!
 //! - [`store`] — [`DbLocation`] (a SQLite path or a PostgreSQL URL) and [`open_store`].
 //! - [`ingest`] — streams events v1 from files into a store, with [`csv_input`] for the
-//!   CSV form and [`quarantine`] for rejected lines.
+//!   CSV form and [`quarantine`] for rejected lines (with a progress bar on stderr when
+//!   asked).
+//! - [`rules`] — the evidence rules: defaults or a TOML file ([`load_rules`]).
+//! - [`evaluate`] — [`Evaluator`], the one sequence that loads stored events into the
+//!   trust engine (scan, hold back the events with text, analyse or read their text,
+//!   feed the engine), used by every command that evaluates and by the server's live
+//!   engines; [`parse_eval_time`].
+//! - [`text_evidence`] — what the customer's words say, analysed lazily and cached in
+//!   the store, as the engine's text signals.
+//! - [`alerts`] — crisis streams and customer risk from a merchant's events, the alert
+//!   list with its statuses.
+//! - [`report`] — the indicator system and service recovery per merchant and period.
+//! - [`ledger`] — the signing key, checkpoints, receipts and consistency proofs.
+//! - [`keys`] — API key scopes, minting and hashing.
 
 pub mod alerts;
 pub mod csv_input;

@@ -140,7 +140,7 @@ impl Live {
     /// Replaces every engine with a fresh load of the store: an erasure rewrites stored
     /// events in place, which `scan_since` cannot see, and an erased customer must not
     /// stay visible. Generations keep growing, so no cached answer survives. Call it
-    /// under [`Live::follow_lock`].
+    /// under the follow lock (`Live::follow_lock`).
     pub fn reload(&self, store: &dyn Store) -> Result<()> {
         let fresh = Live::load(store, self.inner.evaluator.clone())?;
         let loaded = std::mem::take(&mut *write(&fresh.inner.merchants));
