@@ -1,9 +1,10 @@
 //! The PostgreSQL store: every storage trait of `credence-store` ([`EventStore`],
-//! [`LedgerStore`] with its tree, [`TextCache`], [`AlertStatusStore`], [`KeyStore`]) on
-//! a PostgreSQL database, with the semantics of the SQLite store: the same leaves and
-//! log byte for byte, the same duplicate and conflict classification
+//! [`LedgerStore`] with its tree, [`TextCache`], [`AlertStatusStore`], [`KeyStore`],
+//! [`LiveStore`]) on a PostgreSQL database, with the semantics of the SQLite store: the
+//! same leaves and log byte for byte, the same duplicate and conflict classification
 //! ([`credence_store::classify_existing`]), the same `scan` order (time, then id in byte
-//! order). It never depends on trust logic, the engine or the CLI.
+//! order), the same live-state key order (bytes). It never depends on trust logic, the
+//! engine or the CLI.
 //!
 //! # Layout
 //!
@@ -11,12 +12,15 @@
 //! - `migrate`: the versioned schema (`migrations/NNNN_*.sql`), applied on connect;
 //! - `tree`: the transparency log's rows (`ledger_leaves`) as a hash store;
 //! - `ledger`: [`LedgerStore`] (secrets, checkpoints, erasure);
+//! - `live`: [`LiveStore`], the live state's rows (table `live`), read and written
+//!   inside the ingest transaction by [`LiveStore::insert_batch_live`]'s hook;
 //! - `other`: [`TextCache`], [`AlertStatusStore`], [`KeyStore`].
 //!
 //! # Concurrency
 //!
 //! Several processes may write to one database at once. Every write that touches the
 //! log ([`EventStore::insert_batch`], [`LedgerStore::erase_customer`], tree appends)
+//! or the live state ([`LiveStore::insert_batch_live`], [`LiveStore::live_transaction`])
 //! runs in one transaction that first takes a transaction-scoped advisory lock
 //! (`pg_advisory_xact_lock`, keyed by the store's schema), so writers take turns: the
 //! log is appended in one order, and `events.seq` (a `BIGINT` identity) grows in commit
@@ -46,6 +50,7 @@
 //! [`StoreError::Backend`] holding a [`PostgresError`] that names the operation.
 
 mod ledger;
+mod live;
 mod migrate;
 mod other;
 mod tree;
@@ -56,10 +61,10 @@ use std::collections::{HashMap, HashSet};
 use credence_events::Event;
 use credence_ledger::Hash;
 #[cfg(doc)]
-use credence_store::{AlertStatusStore, KeyStore, LedgerStore, TextCache};
+use credence_store::{AlertStatusStore, KeyStore, LedgerStore, LiveStore, TextCache};
 use credence_store::{
-    DanglingReference, EventStore, Filter, NewEvent, Outcome, Stats, StoreError, StoredEvent,
-    classify_existing,
+    DanglingReference, EventStore, Filter, LiveHook, NewEvent, Outcome, Stats, StoreError,
+    StoredEvent, classify_existing,
 };
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
@@ -466,9 +471,16 @@ fn copy_events(
     Ok(())
 }
 
-impl EventStore for PostgresStore {
-    fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError> {
-        if batch.is_empty() {
+impl PostgresStore {
+    /// Inserts a batch in one transaction holding the write lock, calling `hook` (the
+    /// live state) with the accepted events before it commits. With a hook, the
+    /// transaction runs even when nothing is accepted, so the hook is always called.
+    fn insert_with(
+        &mut self,
+        batch: &[NewEvent],
+        hook: Option<LiveHook<'_>>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        if batch.is_empty() && hook.is_none() {
             return Ok(Vec::new());
         }
         if let Some(bad) = batch.iter().find(|n| has_nul(&n.event)) {
@@ -482,7 +494,7 @@ impl EventStore for PostgresStore {
             ));
         }
         let mut conn = main_conn(&self.conn, "insert_batch")?;
-        let Conn { client, .. } = &mut *conn;
+        let Conn { client, statements } = &mut *conn;
         let mut tx = client.transaction().map_err(pg("insert_batch: begin"))?;
         lock(&mut tx, LOCK_WRITE).map_err(pg("insert_batch: taking the write lock"))?;
         let size = ledger_size(&mut tx).map_err(pg("insert_batch: reading the log size"))?;
@@ -520,20 +532,40 @@ impl EventStore for PostgresStore {
                 outcomes.push(classify_existing(earlier, &new.raw));
             }
         }
-        if accepted.is_empty() {
-            tx.commit().map_err(pg("insert_batch: commit"))?;
-            return Ok(outcomes);
-        }
-
-        // Leaves of the accepted logged events, in batch order.
         if epoch != self.secrets_epoch {
             self.secrets.clear();
             self.secrets_epoch = epoch;
         }
-        let new_secrets = self.batch_secrets(&mut tx, accepted.iter().map(|n| &n.event))?;
+        let mut new_secrets = HashMap::new();
+        if !accepted.is_empty() {
+            new_secrets = self.write_accepted(&mut tx, &accepted, size)?;
+        }
+        if let Some(hook) = hook {
+            hook(&accepted, &mut live::LiveTx::new(&mut tx, statements))?;
+        }
+        tx.commit().map_err(pg("insert_batch: commit"))?;
+        drop(conn);
+        if self.secrets.len() + new_secrets.len() > SECRET_CACHE_MAX {
+            self.secrets.clear();
+        }
+        self.secrets.extend(new_secrets);
+        Ok(outcomes)
+    }
+
+    /// Writes the accepted events (none stored yet) and the log's rows for the logged
+    /// ones, in batch order, inside the caller's write transaction; returns the ledger
+    /// secrets created or read, for the cache once the transaction commits.
+    fn write_accepted(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        accepted: &[&NewEvent],
+        size: u64,
+    ) -> Result<HashMap<(String, String), [u8; 32]>, StoreError> {
+        // Leaves of the accepted logged events, in batch order.
+        let new_secrets = self.batch_secrets(tx, accepted.iter().map(|n| &n.event))?;
         let mut leaves: Vec<Vec<u8>> = Vec::new();
         let mut rows: Vec<(&NewEvent, Option<i64>)> = Vec::with_capacity(accepted.len());
-        for new in &accepted {
+        for new in accepted {
             let e = &new.event;
             let mut index = None;
             if credence_store::ledger::is_logged(e) {
@@ -557,15 +589,15 @@ impl EventStore for PostgresStore {
             }
             rows.push((new, index));
         }
-        copy_events(&mut tx, &rows)?;
-        tree::append_leaves(&mut tx, size, &leaves)?;
-        tx.commit().map_err(pg("insert_batch: commit"))?;
-        drop(conn);
-        if self.secrets.len() + new_secrets.len() > SECRET_CACHE_MAX {
-            self.secrets.clear();
-        }
-        self.secrets.extend(new_secrets);
-        Ok(outcomes)
+        copy_events(tx, &rows)?;
+        tree::append_leaves(tx, size, &leaves)?;
+        Ok(new_secrets)
+    }
+}
+
+impl EventStore for PostgresStore {
+    fn insert_batch(&mut self, batch: &[NewEvent]) -> Result<Vec<Outcome>, StoreError> {
+        self.insert_with(batch, None)
     }
 
     fn scan(

@@ -13,7 +13,10 @@ use postgres::Client;
 use crate::{LOCK_MIGRATE, lock, pg};
 
 /// The migrations, in order; entry `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_live.sql"),
+];
 
 /// Newest schema version this build knows (the number of migrations).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

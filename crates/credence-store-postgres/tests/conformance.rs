@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use credence_store::{
-    EventStore, Filter, LedgerStore, NewEvent, Outcome, SqliteStore, StoreError, audit,
+    EventStore, Filter, LedgerStore, LiveRead, LiveStore, LiveTable, NewEvent, Outcome,
+    SqliteStore, StoreError, audit,
 };
 use credence_store_postgres::{PostgresStore, SCHEMA_VERSION};
 
@@ -113,6 +114,23 @@ fn passes_the_keys_and_alert_status_conformance_suite() {
         return;
     };
     credence_store::conformance::run_keys_and_alert_statuses(&mut || db.fresh());
+}
+
+/// The store is a whole `credence_store::Store` (what the application layer holds).
+#[test]
+fn is_a_whole_store() {
+    fn store(s: PostgresStore) -> Box<dyn credence_store::Store> {
+        Box::new(s)
+    }
+    let _: fn(PostgresStore) -> Box<dyn credence_store::Store> = store;
+}
+
+#[test]
+fn passes_the_live_state_conformance_suite() {
+    let Some(db) = TestDb::get("passes_the_live_state_conformance_suite") else {
+        return;
+    };
+    credence_store::conformance::run_live(&mut || db.fresh());
 }
 
 #[test]
@@ -445,4 +463,247 @@ fn dropping_the_store_on_an_async_thread_does_not_panic() {
         .build()
         .unwrap();
     rt.block_on(async move { drop(s) });
+}
+
+/// A database at schema version 1 (before the live state), holding events, is brought
+/// forward on connect: its events and log are kept, and the live table works, with the
+/// "C" collation on its text columns.
+#[test]
+fn a_version_1_schema_migrates_forward() {
+    let Some(db) = TestDb::get("a_version_1_schema_migrates_forward") else {
+        return;
+    };
+    let url = db.fresh_url();
+    let mut s = PostgresStore::connect(&url).unwrap();
+    s.insert_batch(&[review("r1", "c1", 4), review("r2", "c2", 2)])
+        .unwrap();
+    drop(s);
+    // What a version 1 database looks like: migration 2 only adds `live`.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("DROP TABLE live; UPDATE credence_schema SET version = 1")
+        .unwrap();
+
+    let mut s = PostgresStore::connect(&url).unwrap();
+    let v: i64 = admin
+        .query_one("SELECT version FROM credence_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!((v, SCHEMA_VERSION), (2, 2));
+    assert_eq!(s.stats().unwrap().events, 2);
+    assert_eq!(s.ledger_size().unwrap(), 2);
+    assert!(audit(&s, &[]).unwrap().passed());
+    let out = s
+        .insert_batch_live(&[review("r3", "c1", 5)], &mut |accepted, tx| {
+            assert_eq!(accepted.len(), 1);
+            assert_eq!(tx.max_seq()?, 3);
+            tx.live_put(LiveTable::Relationship, "m", "c1", Some(7), b"v")
+        })
+        .unwrap();
+    assert_eq!(out, vec![Outcome::Accepted]);
+    assert_eq!(
+        s.live_get(LiveTable::Relationship, "m", "c1").unwrap(),
+        Some(b"v".to_vec())
+    );
+    let collations: Vec<(String, Option<String>)> = admin
+        .query(
+            "SELECT column_name::text, collation_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'live'
+               AND data_type = 'text' ORDER BY column_name",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        collations,
+        vec![
+            ("key".to_string(), Some("C".to_string())),
+            ("merchant".to_string(), Some("C".to_string()))
+        ]
+    );
+}
+
+/// Live-state keys come back in byte order, as from the SQLite store, whatever the
+/// database's locale would say (upper case, punctuation, lower case, non-ASCII).
+#[test]
+fn live_keys_are_in_the_same_order_as_in_sqlite() {
+    let Some(db) = TestDb::get("live_keys_are_in_the_same_order_as_in_sqlite") else {
+        return;
+    };
+    let keys = [
+        "b", "B", "a", "_x", "Z", "é", "e", "10", "9", "a b", "ab", "",
+    ];
+    let mut pg = db.fresh();
+    let mut lite = SqliteStore::in_memory().unwrap();
+    for s in [&mut pg as &mut dyn LiveStore, &mut lite] {
+        s.live_transaction(&mut |tx| {
+            for (i, k) in keys.iter().enumerate() {
+                let pos = (i % 2 == 0).then_some(i as i64);
+                tx.live_put(LiveTable::Owner, "m", k, pos, k.as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    let scan = |s: &dyn LiveStore| {
+        let mut out = Vec::new();
+        s.live_scan(LiveTable::Owner, "m", &mut |k, v| {
+            assert_eq!(k.as_bytes(), v);
+            out.push(k.to_string());
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let mut sorted: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    sorted.sort();
+    assert_eq!(scan(&pg), sorted, "byte order");
+    assert_eq!(scan(&pg), scan(&lite));
+    for bound in [0, 3, 7, 100] {
+        assert_eq!(
+            pg.live_before(LiveTable::Owner, "m", bound).unwrap(),
+            lite.live_before(LiveTable::Owner, "m", bound).unwrap(),
+            "before {bound}"
+        );
+    }
+}
+
+/// The hook runs even when nothing of the batch is accepted (duplicates only, or an
+/// empty batch), with no events, and what it writes lands.
+#[test]
+fn the_live_hook_runs_when_nothing_is_accepted() {
+    let Some(db) = TestDb::get("the_live_hook_runs_when_nothing_is_accepted") else {
+        return;
+    };
+    let mut s = db.fresh();
+    s.insert_batch(&[review("r1", "c1", 4)]).unwrap();
+    for (n, batch) in [vec![review("r1", "c1", 4)], vec![]]
+        .into_iter()
+        .enumerate()
+    {
+        let mut calls = 0;
+        let out = s
+            .insert_batch_live(&batch, &mut |accepted, tx| {
+                calls += 1;
+                assert!(accepted.is_empty());
+                assert_eq!(tx.max_seq()?, 1);
+                tx.live_put(LiveTable::Meta, "", &format!("k{n}"), None, b"seen")
+            })
+            .unwrap();
+        assert_eq!(calls, 1, "batch {n}");
+        assert_eq!(out.len(), batch.len());
+        assert!(out.iter().all(|o| *o == Outcome::Duplicate));
+        assert_eq!(
+            s.live_get(LiveTable::Meta, "", &format!("k{n}")).unwrap(),
+            Some(b"seen".to_vec())
+        );
+    }
+    assert_eq!(s.stats().unwrap().events, 1);
+}
+
+/// A visitor of a scan inside the transaction may read through it, across chunks.
+#[test]
+fn a_live_scan_in_a_transaction_lets_its_visitor_read() {
+    let Some(db) = TestDb::get("a_live_scan_in_a_transaction_lets_its_visitor_read") else {
+        return;
+    };
+    let mut s = db.fresh();
+    let n = 12_000; // more than one chunk
+    s.live_transaction(&mut |tx| {
+        for i in 0..n {
+            tx.live_put(LiveTable::Day, "m", &format!("{i:06}"), Some(i), b"d")?;
+        }
+        let mut seen = 0;
+        tx.live_scan(LiveTable::Day, "m", &mut |k, _| {
+            seen += 1;
+            assert!(tx.live_get(LiveTable::Day, "m", k)?.is_some());
+            Ok(())
+        })?;
+        assert_eq!(seen, n);
+        Ok(())
+    })
+    .unwrap();
+    let mut seen = 0;
+    s.live_scan(LiveTable::Day, "m", &mut |_, _| {
+        seen += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, n);
+    assert_eq!(s.live_before(LiveTable::Day, "m", 10).unwrap().len(), 10);
+}
+
+/// U+0000 in a live row's merchant or key is refused with an error that says so, before
+/// anything reaches the server: the transaction stays usable, and the store too.
+#[test]
+fn a_nul_in_a_live_key_is_refused_clearly() {
+    let Some(db) = TestDb::get("a_nul_in_a_live_key_is_refused_clearly") else {
+        return;
+    };
+    let mut s = db.fresh();
+    s.live_transaction(&mut |tx| {
+        let t = LiveTable::Relationship;
+        let errors = [
+            tx.live_put(t, "m", "c\0", None, b"x").unwrap_err(),
+            tx.live_put(t, "m\0", "c", None, b"x").unwrap_err(),
+            tx.live_get(t, "m", "\0").unwrap_err(),
+            tx.live_delete(t, "m", "\0").unwrap_err(),
+            tx.live_before(t, "\0", 1).unwrap_err(),
+            tx.live_scan(t, "\0", &mut |_, _| Ok(())).unwrap_err(),
+            tx.live_clear(Some("\0")).unwrap_err(),
+        ];
+        for e in errors {
+            assert!(matches!(e, StoreError::Backend(_)), "{e}");
+            assert!(e.to_string().contains("U+0000"), "{e}");
+        }
+        tx.live_put(t, "m", "c", None, b"kept")
+    })
+    .unwrap();
+    let err = s.live_get(LiveTable::Relationship, "m", "c\0").unwrap_err();
+    assert!(err.to_string().contains("U+0000"), "{err}");
+    assert!(
+        s.live_scan(LiveTable::Relationship, "\0", &mut |_, _| Ok(()))
+            .is_err()
+    );
+    assert_eq!(
+        s.live_get(LiveTable::Relationship, "m", "c").unwrap(),
+        Some(b"kept".to_vec())
+    );
+}
+
+/// A live transaction takes the ingest's write lock: started while another connection's
+/// ingest hook is running, it waits for that commit and then reads what the hook wrote.
+#[test]
+fn live_transactions_take_turns_with_ingest() {
+    let Some(db) = TestDb::get("live_transactions_take_turns_with_ingest") else {
+        return;
+    };
+    let url = db.fresh_url();
+    let mut ingest = PostgresStore::connect(&url).unwrap();
+    let mut rebuild = PostgresStore::connect(&url).unwrap();
+    let (in_hook, hook_entered) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        ingest
+            .insert_batch_live(&[review("r1", "c1", 4)], &mut |_, tx| {
+                in_hook.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                tx.live_put(LiveTable::Meta, "", "n", None, b"1")
+            })
+            .unwrap()
+    });
+    hook_entered.recv().unwrap();
+    rebuild
+        .live_transaction(&mut |tx| {
+            assert_eq!(tx.max_seq()?, 1, "the ingest committed first");
+            assert_eq!(tx.live_get(LiveTable::Meta, "", "n")?, Some(b"1".to_vec()));
+            tx.live_put(LiveTable::Meta, "", "n", None, b"2")
+        })
+        .unwrap();
+    assert_eq!(writer.join().unwrap(), vec![Outcome::Accepted]);
+    assert_eq!(
+        rebuild.live_get(LiveTable::Meta, "", "n").unwrap(),
+        Some(b"2".to_vec())
+    );
 }
