@@ -24,7 +24,7 @@ use credence_store::{
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{EvalError, Evaluator, Scan, Sink};
-use crate::text_evidence::{Deferred, TextError};
+use crate::text_evidence::{Deferred, TextError, WithText};
 
 /// Meta key of the rules the live state was built with (JSON).
 const META_RULES: &str = "rules";
@@ -116,12 +116,14 @@ fn day_key(day: i64) -> String {
     }
 }
 
-fn write_update(
-    tx: &mut dyn LiveWrite,
-    merchant: &str,
-    u: &LiveUpdate,
-) -> Result<(), StoreError> {
-    tx.live_put(LiveTable::Merchant, merchant, "", None, &encode(&u.merchant)?)?;
+fn write_update(tx: &mut dyn LiveWrite, merchant: &str, u: &LiveUpdate) -> Result<(), StoreError> {
+    tx.live_put(
+        LiveTable::Merchant,
+        merchant,
+        "",
+        None,
+        &encode(&u.merchant)?,
+    )?;
     for r in &u.rels {
         tx.live_put(
             LiveTable::Relationship,
@@ -147,7 +149,13 @@ fn write_update(
             tx.live_delete(LiveTable::DayTotal, merchant, &key)?;
         } else {
             tx.live_put(LiveTable::Day, merchant, &key, None, &encode(day)?)?;
-            tx.live_put(LiveTable::DayTotal, merchant, &key, None, &encode(&day.total)?)?;
+            tx.live_put(
+                LiveTable::DayTotal,
+                merchant,
+                &key,
+                None,
+                &encode(&day.total)?,
+            )?;
         }
     }
     Ok(())
@@ -241,7 +249,13 @@ impl Live {
             .map(|n| (&n.event, texts.get(&n.event.id)))
             .collect();
         apply_events(&engine, &events, tx)?;
-        tx.live_put(LiveTable::Meta, "", META_APPLIED, None, max.to_string().as_bytes())
+        tx.live_put(
+            LiveTable::Meta,
+            "",
+            META_APPLIED,
+            None,
+            max.to_string().as_bytes(),
+        )
     }
 
     /// The text signals of a batch's events (cached, or analysed now and cached), by
@@ -356,7 +370,7 @@ impl Live {
             last_seq = tx.max_seq()?;
             Ok(())
         })?;
-        let mut per_merchant: Vec<(String, Vec<(Event, Option<TextSignal>)>)> = Vec::new();
+        let mut per_merchant: Vec<(String, Vec<WithText>)> = Vec::new();
         for m in &merchants {
             let filter = Filter {
                 merchant: Some(m.clone()),
@@ -381,7 +395,7 @@ impl Live {
             for (m, events) in &per_merchant {
                 let refs: Vec<(&Event, Option<&TextSignal>)> =
                     events.iter().map(|(e, s)| (e, s.as_ref())).collect();
-                let mut mem = MemRows::default();
+                let mut mem = MemRows;
                 let update = credence_engine::live_apply(&engine, None, &refs, &mut mem)
                     .unwrap_or_else(|never: std::convert::Infallible| match never {});
                 write_update(tx, m, &update)?;
@@ -451,12 +465,18 @@ fn apply_events(
 ) -> Result<(), StoreError> {
     let mut by_merchant: BTreeMap<&str, Vec<(&Event, Option<&TextSignal>)>> = BTreeMap::new();
     for &(e, s) in events {
-        by_merchant.entry(e.merchant.as_str()).or_default().push((e, s));
+        by_merchant
+            .entry(e.merchant.as_str())
+            .or_default()
+            .push((e, s));
     }
     for (m, evs) in by_merchant {
         let head = merchant_row(tx, m)?;
         let update = {
-            let mut rows = Rows { read: tx, merchant: m };
+            let mut rows = Rows {
+                read: tx,
+                merchant: m,
+            };
             credence_engine::live_apply(engine, head, &evs, &mut rows)?
         };
         write_update(tx, m, &update)?;
@@ -531,7 +551,10 @@ impl MerchantLive<'_> {
     ) -> Result<(), LiveError> {
         let mut rows = self.rows();
         for row in self.relationships()? {
-            if let Some(r) = self.reader.relationship(self.merchant, &row, at, &mut rows)? {
+            if let Some(r) = self
+                .reader
+                .relationship(self.merchant, &row, at, &mut rows)?
+            {
                 f(r);
             }
         }
@@ -550,7 +573,6 @@ impl MerchantLive<'_> {
 }
 
 /// Live rows in memory, for a rebuild (nothing stored yet).
-#[derive(Default)]
 struct MemRows;
 
 impl LiveRows for MemRows {

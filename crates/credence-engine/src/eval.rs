@@ -318,7 +318,8 @@ pub(crate) struct Reputation {
 }
 
 /// Where an evaluation reads the merchant's reputation sums and base rate a0 at a time:
-/// a [`Reputation`] built by replay, or the live state's [`crate::SeriesView`].
+/// the reputation built by replaying the merchant, or the live state's
+/// [`crate::SeriesView`].
 pub trait RepSource {
     /// Decayed (R, S) per dimension of all of the merchant's evidence at `t` (ms).
     fn sums(&self, t: i64) -> ([f64; 4], [f64; 4]);

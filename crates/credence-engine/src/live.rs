@@ -456,7 +456,11 @@ impl LiveReader {
         let mut need = BTreeSet::new();
         need_days(&mut need, ms(at), self.engine.rules());
         let view = self.view(&need, rows)?;
-        Ok(crate::initial_trust_from(self.engine.rules(), &view, ms(at)))
+        Ok(crate::initial_trust_from(
+            self.engine.rules(),
+            &view,
+            ms(at),
+        ))
     }
 
     fn view<R: LiveRows>(

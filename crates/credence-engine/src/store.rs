@@ -784,8 +784,8 @@ pub(crate) struct RulesDerived {
 
 /// One relationship as the live state stores it: its evidence items, the promises it
 /// owns, what its text items quote and the ids of the events all of these refer to
-/// (indexes below are into `ids`). Made by [`Merchant::export_rel`], read back by
-/// [`Merchant::import_rel`].
+/// (indexes below are into `ids`). The engine makes it from its state and reads it back
+/// into a fresh one to evaluate the relationship.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelEvidence {
     /// The customer.
