@@ -30,6 +30,8 @@ use crate::text_evidence::{Deferred, TextError, WithText};
 const META_RULES: &str = "rules";
 /// Meta key of the highest event sequence number applied.
 const META_APPLIED: &str = "applied_seq";
+/// Meta key prefix of a merchant waiting for a rebuild (`stale:<merchant>`).
+const META_STALE: &str = "stale:";
 
 /// Why the live state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,12 @@ fn write_update(tx: &mut dyn LiveWrite, merchant: &str, u: &LiveUpdate) -> Resul
         None,
         &encode(&u.merchant)?,
     )?;
+    let stale_key = format!("{META_STALE}{merchant}");
+    if u.merchant.stale {
+        tx.live_put(LiveTable::Meta, "", &stale_key, None, b"1")?;
+    } else {
+        tx.live_delete(LiveTable::Meta, "", &stale_key)?;
+    }
     for r in &u.rels {
         tx.live_put(
             LiveTable::Relationship,
@@ -276,6 +284,22 @@ impl Live {
             .collect())
     }
 
+    /// After an erasure: the merchants whose events were rewritten are rebuilt from
+    /// them, so the erased customer's quoted text and ids leave the live state too.
+    pub fn after_erasure(
+        &self,
+        store: &mut dyn Store,
+        merchants: &[String],
+    ) -> Result<(), LiveError> {
+        if Self::built_rules(store)?.is_none() {
+            return Ok(());
+        }
+        for m in merchants {
+            self.rebuild(store, Some(m))?;
+        }
+        Ok(())
+    }
+
     /// How the store's live state stands.
     pub fn status(store: &dyn Store) -> Result<LiveStatus, LiveError> {
         let built = Self::built_rules(store)?.is_some();
@@ -286,11 +310,12 @@ impl Live {
             Ok(())
         })?;
         let mut stale = Vec::new();
-        for m in store.merchants()? {
-            if merchant_row(store, &m)?.is_some_and(|r| r.stale) {
-                stale.push(m);
+        store.live_scan(LiveTable::Meta, "", &mut |k, _| {
+            if let Some(m) = k.strip_prefix(META_STALE) {
+                stale.push(m.to_string());
             }
-        }
+            Ok(())
+        })?;
         Ok(LiveStatus {
             built,
             text_pending: if built { pending } else { 0 },
@@ -591,5 +616,174 @@ impl LiveRows for MemRows {
     }
     fn day(&mut self, _: i64) -> Result<Option<Day>, Self::Error> {
         Ok(None)
+    }
+}
+
+/// One difference between the live state and a replay of the events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// The merchant.
+    pub merchant: String,
+    /// The customer (`None`: the merchant's own figures).
+    pub customer: Option<String>,
+    /// What differs: `score`, `uncertainty`, `stage`, `stage_history`, `dimension:<name>`,
+    /// `stages`, `missing` (a relationship one side does not have).
+    pub field: String,
+    /// The live state's value.
+    pub live: serde_json::Value,
+    /// The replay's value.
+    pub replay: serde_json::Value,
+}
+
+/// What [`Live::verify`] found (`rebuild --verify --json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Verification {
+    /// Relationships compared.
+    pub relationships_checked: u64,
+    /// Merchants compared.
+    pub merchants_checked: u64,
+    /// Every difference (scores beyond 1e-9 relative or 0.01 as reported; any stage,
+    /// history or count).
+    pub differences: Vec<Difference>,
+    /// The largest absolute difference of any score (0–100 scale).
+    pub max_score_diff: f64,
+}
+
+fn score_differs(a: f64, b: f64) -> bool {
+    let rel = (a - b).abs() / a.abs().max(b.abs()).max(1.0);
+    rel > 1e-9 || ((a * 100.0).round() != (b * 100.0).round())
+}
+
+impl Live {
+    /// Recomputes every merchant from its events and compares it with the live state:
+    /// every relationship's score, uncertainty, dimensions, stage and stage history at
+    /// the merchant's latest event, and the merchant's reputation and stage counts.
+    /// Brings the state up to date first (pending events applied).
+    pub fn verify(&self, store: &mut dyn Store) -> Result<Verification, LiveError> {
+        self.prepare(store)?;
+        let store: &dyn Store = store;
+        let Some(rules) = Self::built_rules(store)? else {
+            return Ok(Verification::default());
+        };
+        let evaluator = Evaluator::new(rules, true).map_err(EvalError::from)?;
+        let checker = Live::new(evaluator.clone());
+        let mut v = Verification::default();
+        for m in store.merchants()? {
+            let replay = match evaluator.load(store, &m, None) {
+                Ok(r) => r,
+                Err(EvalError::NoEvents { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let Some(live) = checker.reader(store, &m, Some(replay.at))? else {
+                v.differences.push(Difference {
+                    merchant: m.clone(),
+                    customer: None,
+                    field: "missing".into(),
+                    live: serde_json::Value::Null,
+                    replay: serde_json::json!("merchant"),
+                });
+                continue;
+            };
+            let at = replay.at;
+            v.merchants_checked += 1;
+            let mut diff = |customer: Option<&str>,
+                            field: &str,
+                            live: serde_json::Value,
+                            rep: serde_json::Value| {
+                v.differences.push(Difference {
+                    merchant: m.clone(),
+                    customer: customer.map(str::to_string),
+                    field: field.to_string(),
+                    live,
+                    replay: rep,
+                });
+            };
+            let mut max_diff = 0.0f64;
+            let mut live_reports: BTreeMap<String, credence_engine::TrustReport> = BTreeMap::new();
+            live.customers(at, &mut |r| {
+                live_reports.insert(r.customer.clone().unwrap_or_default(), r);
+            })?;
+            let mut checked = 0u64;
+            for want in replay.engine.customers(&m, at) {
+                checked += 1;
+                let c = want.customer.clone().unwrap_or_default();
+                let Some(got) = live_reports.remove(&c) else {
+                    diff(
+                        Some(&c),
+                        "missing",
+                        serde_json::Value::Null,
+                        serde_json::json!("relationship"),
+                    );
+                    continue;
+                };
+                compare(&want, &got, &mut max_diff, &mut |f, l, r| {
+                    diff(Some(&c), f, l, r)
+                });
+            }
+            for c in live_reports.keys() {
+                diff(
+                    Some(c),
+                    "missing",
+                    serde_json::json!("relationship"),
+                    serde_json::Value::Null,
+                );
+            }
+            let want = replay
+                .engine
+                .merchant(&m, at)
+                .ok_or_else(|| StoreError::Backend("merchant vanished".into()))?;
+            let got = live.merchant(at)?;
+            compare(&want.report, &got.report, &mut max_diff, &mut |f, l, r| {
+                diff(None, f, l, r)
+            });
+            if want.stages != got.stages {
+                diff(
+                    None,
+                    "stages",
+                    serde_json::to_value(got.stages).unwrap_or_default(),
+                    serde_json::to_value(want.stages).unwrap_or_default(),
+                );
+            }
+            v.relationships_checked += checked;
+            v.max_score_diff = v.max_score_diff.max(max_diff);
+        }
+        Ok(v)
+    }
+}
+
+fn compare(
+    want: &credence_engine::TrustReport,
+    got: &credence_engine::TrustReport,
+    max_diff: &mut f64,
+    diff: &mut dyn FnMut(&str, serde_json::Value, serde_json::Value),
+) {
+    let mut num = |field: &str, l: f64, r: f64| {
+        *max_diff = max_diff.max((l - r).abs());
+        if score_differs(l, r) {
+            diff(field, serde_json::json!(l), serde_json::json!(r));
+        }
+    };
+    num("score", got.score, want.score);
+    num("uncertainty", got.uncertainty, want.uncertainty);
+    for d in credence_engine::Dimension::ALL {
+        num(
+            &format!("dimension:{}", d.as_str()),
+            got.dimensions.get(d).score,
+            want.dimensions.get(d).score,
+        );
+    }
+    if got.stage != want.stage {
+        diff(
+            "stage",
+            serde_json::to_value(got.stage).unwrap_or_default(),
+            serde_json::to_value(want.stage).unwrap_or_default(),
+        );
+    }
+    if got.stage_history != want.stage_history {
+        diff(
+            "stage_history",
+            serde_json::to_value(&got.stage_history).unwrap_or_default(),
+            serde_json::to_value(&want.stage_history).unwrap_or_default(),
+        );
     }
 }

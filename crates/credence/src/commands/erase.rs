@@ -28,6 +28,8 @@ pub fn run(g: &Global, args: &EraseArgs) -> Result<ExitCode> {
     let mut boxed = open_store(g)?;
     let store = &mut *boxed;
     let erasure = store.erase_customer(&args.customer, args.merchant.as_deref())?;
+    let merchants: Vec<String> = erasure.merchants.iter().map(|(m, _)| m.clone()).collect();
+    credence_app::live::Live::standard()?.after_erasure(store, &merchants)?;
     if erasure.merchants.is_empty() {
         bail!(
             "no customer `{}`{} in the store",

@@ -5,6 +5,7 @@
 mod alerts;
 mod ingest;
 mod ledger;
+mod live;
 mod postgres;
 mod report;
 mod serve;
