@@ -104,8 +104,15 @@ enum Command {
     /// and period. --csv writes the same rows; --html FILE a self-contained page with
     /// charts.
     Report(commands::report::ReportArgs),
-    /// Recompute trust for the whole store: replay every event through the engine,
-    /// evaluate every relationship, and report per merchant and how long it took.
+    /// Rebuild the live state from the event log, or check it (--verify).
+    ///
+    /// Ingest keeps the live state (docs/live-state.md) up to date, so `trust` and
+    /// `merchant` read it instead of replaying history. Rebuild it after changing the
+    /// rules (--config FILE: the state then follows those rules, and questions asked with
+    /// other rules replay the events). Also replays every event through the engine and
+    /// evaluates every relationship, reporting per merchant and how long it took.
+    /// --verify changes nothing: it recomputes every relationship and merchant from the
+    /// events and lists each difference from the live state (exit 1 if any).
     Rebuild(commands::rebuild::RebuildArgs),
     /// The transparency log: signed checkpoints, receipts, consistency proofs, audits.
     ///
