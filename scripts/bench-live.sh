@@ -5,7 +5,9 @@
 #
 #   scripts/bench-live.sh [EVENTS...]        (default: 100000 1000000)
 #
-# The merchant: the `large` demo (≈ 2M events, 4 merchants) folded into one merchant,
+# The replay path is forced with `--config` naming rules that differ from the live
+# state's in nothing that changes a score (max_reasons = 6): what every question cost
+# before the live state. The merchant: the `large` demo (≈ 2M events, 4 merchants) folded into one merchant,
 # `m-busy`, sorted by time and cut at the first N events — a shop with a longer or
 # shorter history. Needs hyperfine and jq (Debian: apt-get install hyperfine jq).
 set -euo pipefail
@@ -13,7 +15,7 @@ sizes=("${@:-100000 1000000}")
 read -r -a sizes <<<"${sizes[*]}"
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p credence >/dev/null
-bin=$PWD/target/release/credence
+bin=$(realpath "${CARGO_TARGET_DIR:-target}")/release/credence
 work=${CREDENCE_BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "${CREDENCE_BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
@@ -36,15 +38,15 @@ with open(sys.argv[2], "w") as out:
 PY
   rm -rf "$work/demo"
 fi
-empty=$work/default-rules.toml
-: >"$empty"
+empty=$work/replay-rules.toml
+echo "max_reasons = 6" >"$empty"
 for n in "${sizes[@]}"; do
   echo
   echo "== m-busy, first $n events by time =="
   file=$work/busy-$n.jsonl
   head -n "$n" "$work/busy.jsonl" >"$file"
   next=$work/next-$n.jsonl
-  tail -n +"$((n + 1))" "$work/busy.jsonl" | head -n 1000 >"$next"
+  sed -n "$((n + 1)),$((n + 1000))p" "$work/busy.jsonl" >"$next"
   db=$work/busy-$n.db
   rm -f "$db"*
   hyperfine --runs 1 --export-markdown "$work/ingest-$n.md" \

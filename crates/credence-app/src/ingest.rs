@@ -114,8 +114,8 @@ pub struct IngestOptions {
     pub progress: bool,
     /// How many rejections to describe on stderr (the rest are only in the quarantine).
     pub show_rejections: usize,
-    /// Keep the live state up to date in each batch's transaction (`None`: store the
-    /// events only; the next reader catches the live state up).
+    /// Keep the live state up to date (`None`: store the events only; the next reader
+    /// catches the live state up).
     pub live: Option<crate::live::Live>,
 }
 
@@ -162,6 +162,7 @@ pub fn ingest(
         pending: Vec::new(),
         shown: 0,
         progress: progress.clone(),
+        unapplied: 0,
     };
     for source in sources {
         run.source(source)?;
@@ -193,7 +194,16 @@ struct Run<'a> {
     pending: Vec<QuarantineEntry>,
     shown: usize,
     progress: ProgressBar,
+    /// Events stored since the live state was last brought up to date.
+    unapplied: u64,
 }
+
+/// How many stored events the live state may lag behind during an ingest: it is brought
+/// up to date (its own transactions, which record how far they got) every so many and
+/// before ingest returns. Applying many events at once rewrites each relationship's row
+/// once per round instead of once per batch; a kill in between loses nothing, as the
+/// next writer or reader catches up from the last applied event.
+const LIVE_EVERY: u64 = 200_000;
 
 /// Lines longer than this are rejected without parsing (they are still quarantined whole).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -306,26 +316,17 @@ impl Run<'_> {
     /// Commits the batch, then records its rejections (conflicts included).
     fn flush(&mut self, source: &str) -> Result<()> {
         if !self.batch.is_empty() {
-            let outcomes = match &self.options.live {
-                Some(live) => {
-                    let texts = live.texts(&*self.store, &self.batch)?;
-                    self.store
-                        .insert_batch_live(&self.batch, &mut |accepted, tx| {
-                            crate::live::Live::apply_batch(accepted, &texts, tx)
-                        })
-                        .map_err(IngestError::Store)?
-                }
-                None => self
-                    .store
-                    .insert_batch(&self.batch)
-                    .map_err(IngestError::Store)?,
-            };
+            let outcomes = self
+                .store
+                .insert_batch(&self.batch)
+                .map_err(IngestError::Store)?;
             let batch = std::mem::take(&mut self.batch);
             let lines = std::mem::take(&mut self.batch_lines);
             for ((line_no, event), outcome) in lines.into_iter().zip(batch).zip(outcomes) {
                 match outcome {
                     Outcome::Accepted => {
                         self.summary.accepted += 1;
+                        self.unapplied += 1;
                         if credence_store::ledger::is_logged(&event.event) {
                             self.summary.logged += 1;
                         }
@@ -348,6 +349,12 @@ impl Run<'_> {
                     }
                 }
             }
+        }
+        if let Some(live) = &self.options.live
+            && self.unapplied >= LIVE_EVERY
+        {
+            live.prepare(&mut *self.store)?;
+            self.unapplied = 0;
         }
         if !self.pending.is_empty() {
             self.pending.sort_by_key(|e| e.line);

@@ -173,6 +173,10 @@ impl Deferred {
         store: &S,
         progress: bool,
     ) -> Result<(Vec<WithText>, TextStats), TextError> {
+        if self.events.is_empty() {
+            // Nothing to look up: not even the model id (it hashes the model's weights).
+            return Ok((Vec::new(), TextStats::default()));
+        }
         let started = Instant::now();
         let model = model_id();
         let n = self.events.len();

@@ -248,29 +248,32 @@ pub fn apply<R: LiveRows>(
         }
     }
 
-    // The series: withdraw and add, per day.
-    let mut days: BTreeMap<i64, Day> = BTreeMap::new();
+    // The series: withdraw and add, per day, each day re-sorted and re-totalled once.
+    let mut per_day: BTreeMap<i64, Vec<Change>> = BTreeMap::new();
     for c in cancel(changes) {
-        let d = match &c {
-            Change::Add(d) | Change::Remove(d) => *d,
-        };
-        let day = day_of(d.time);
-        if let std::collections::btree_map::Entry::Vacant(v) = days.entry(day) {
-            v.insert(rows.day(day)?.unwrap_or_default());
-        }
-        let Some(entry) = days.get_mut(&day) else {
-            continue;
-        };
-        match c {
-            Change::Add(d) => entry.add(day, d, h),
-            Change::Remove(d) => {
-                // Every removal withdraws a delta stored before (same bits); should one
-                // be missing, adding its negation keeps the sums right.
-                if !entry.remove(day, &d, h) {
-                    entry.add(day, d.negated(), h);
+        let (Change::Add(d) | Change::Remove(d)) = c;
+        per_day.entry(day_of(d.time)).or_default().push(c);
+    }
+    let mut days: BTreeMap<i64, Day> = BTreeMap::new();
+    for (day, list) in per_day {
+        let mut entry = rows.day(day)?.unwrap_or_default();
+        let mut added = Vec::new();
+        for c in list {
+            match c {
+                Change::Add(d) => added.push(d),
+                Change::Remove(d) => {
+                    // Every removal withdraws a delta stored before (same bits); should
+                    // one be missing, adding its negation keeps the sums right.
+                    if let Some(i) = entry.deltas.iter().position(|x| same(x, &d)) {
+                        entry.deltas.remove(i);
+                    } else {
+                        added.push(d.negated());
+                    }
                 }
             }
         }
+        entry.extend(day, added, h);
+        days.insert(day, entry);
     }
 
     // Close every touched or due relationship's points before the new watermark.
@@ -530,9 +533,9 @@ impl LiveReader {
 
     /// Stage and score (0–100) of every row at `at`, in the rows' order (the cheap
     /// form of a list: no reasons).
-    pub fn stages<R: LiveRows>(
+    pub fn stages<'r, R: LiveRows>(
         &self,
-        rels: &[RelRow],
+        rels: impl IntoIterator<Item = &'r RelRow>,
         at: Timestamp,
         rows: &mut R,
     ) -> Result<Vec<(Stage, f64)>, R::Error> {
@@ -542,7 +545,7 @@ impl LiveReader {
         need_days(&mut need, t, rules);
         need_days(&mut need, self.head.watermark, rules);
         let view = self.view(&need, rows)?;
-        let mut out = Vec::with_capacity(rels.len());
+        let mut out = Vec::new();
         let mut scratch = Vec::new();
         for row in rels {
             let mut m = Merchant::default();
@@ -577,28 +580,49 @@ impl LiveReader {
         let t = ms(at);
         let rules = self.engine.rules();
         let mut counts = StageCounts::default();
-        let present: Vec<RelRow> = rels
+        let present = rels
             .iter()
-            .filter(|row| row.evidence.items.iter().any(|i| i.0 <= t))
-            .cloned()
-            .collect();
-        for (s, _) in self.stages(&present, at, rows)? {
+            .filter(|row| row.evidence.items.iter().any(|i| i.0 <= t));
+        for (s, _) in self.stages(present, at, rows)? {
             counts.add(s);
         }
         let mut need = BTreeSet::new();
         need_days(&mut need, t, rules);
         let view = self.view(&need, rows)?;
-        // Reasons visit every item of the merchant: the rows hold them all.
-        let mut m = Merchant::default();
-        for row in rels {
-            m.import_rel(&row.evidence);
-        }
+        let empty = Merchant::default();
+        let o = Ctx::new(rules, self.engine.weights(), &empty, merchant).merchant_opinion(&view, t);
+        // The merchant's reasons are its items of largest |impact| on its reputation:
+        // each row's own best, merged in the replay's order (|impact|, event id, code).
+        let mut reasons = Vec::new();
+        let mut shared = Merchant::default();
         for (time, code, param, id) in &self.head.items {
-            let e = m.push_event_id(id);
-            m.items.push(Item::new(*time, *code, *param, e));
+            let e = shared.push_event_id(id);
+            shared.items.push(Item::new(*time, *code, *param, e));
         }
-        let ctx = Ctx::new(rules, self.engine.weights(), &m, merchant);
-        let o = ctx.merchant_opinion(&view, t);
+        reasons.extend(
+            Ctx::new(rules, self.engine.weights(), &shared, merchant).merchant_reasons(&o, t),
+        );
+        for row in rels {
+            let mut m = Merchant::default();
+            m.import_rel(&row.evidence);
+            reasons.extend(
+                Ctx::new(rules, self.engine.weights(), &m, merchant).merchant_reasons(&o, t),
+            );
+        }
+        let code = |r: &crate::Reason| {
+            crate::ReasonCode::ALL
+                .iter()
+                .position(|&c| c == r.reason)
+                .unwrap_or(usize::MAX)
+        };
+        reasons.sort_by(|a, b| {
+            b.impact
+                .abs()
+                .total_cmp(&a.impact.abs())
+                .then_with(|| a.event.cmp(&b.event))
+                .then_with(|| code(a).cmp(&code(b)))
+        });
+        reasons.truncate(rules.max_reasons);
         Ok(MerchantReport {
             report: TrustReport {
                 merchant: merchant.to_string(),
@@ -610,7 +634,7 @@ impl LiveReader {
                 affective: o.affective * 100.0,
                 stage: None,
                 dimensions: dimensions(&o),
-                reasons: ctx.merchant_reasons(&o, t),
+                reasons,
                 stage_history: Vec::new(),
             },
             stages: counts,

@@ -85,6 +85,14 @@ impl Day {
         self.total = total;
     }
 
+    /// Adds deltas of this day (`day` = [`day_of`] their time) and re-totals it once.
+    pub fn extend(&mut self, day: i64, deltas: Vec<Delta>, h_ms: f64) {
+        self.deltas.extend(deltas);
+        // Stable: ties keep arrival order, as `add` does.
+        self.deltas.sort_by_key(|d| d.time);
+        self.refresh(day, h_ms);
+    }
+
     /// Adds a delta of this day (`day` = [`day_of`] its time).
     pub fn add(&mut self, day: i64, delta: Delta, h_ms: f64) {
         let i = self.deltas.partition_point(|d| d.time <= delta.time);
@@ -132,6 +140,9 @@ impl Series {
     }
 }
 
+/// Decayed (R, S) per dimension.
+type Sums = ([f64; 4], [f64; 4]);
+
 /// A day as a [`SeriesView`] holds it: (day, cumulative sums of all earlier days
 /// referenced to this day's start, this day's total, its deltas if loaded).
 type ViewDay = (i64, [f64; 8], [f64; 8], Option<Vec<Delta>>);
@@ -146,6 +157,8 @@ pub struct SeriesView {
     /// Site signals sorted by (time, event id): (time, a0).
     signals: Vec<(i64, f64)>,
     neutral: f64,
+    /// The last few answers: a list evaluates every relationship at the same times.
+    memo: std::cell::RefCell<Vec<(i64, Sums)>>,
 }
 
 impl SeriesView {
@@ -203,12 +216,37 @@ impl SeriesView {
             days: out,
             signals: sig.into_iter().map(|(t, _, a0)| (t, a0)).collect(),
             neutral,
+            memo: std::cell::RefCell::new(Vec::new()),
         }
     }
 }
 
 impl RepSource for SeriesView {
     fn sums(&self, t: i64) -> ([f64; 4], [f64; 4]) {
+        if let Some(&(_, v)) = self.memo.borrow().iter().find(|m| m.0 == t) {
+            return v;
+        }
+        let v = self.compute(t);
+        let mut memo = self.memo.borrow_mut();
+        if memo.len() >= 8 {
+            memo.remove(0);
+        }
+        memo.push((t, v));
+        v
+    }
+
+    fn a0(&self, t: i64) -> f64 {
+        let i = self.signals.partition_point(|e| e.0 <= t);
+        if i == 0 {
+            self.neutral
+        } else {
+            self.signals[i - 1].1
+        }
+    }
+}
+
+impl SeriesView {
+    fn compute(&self, t: i64) -> ([f64; 4], [f64; 4]) {
         let mut r = [0.0; 4];
         let mut s = [0.0; 4];
         let day = day_of(t);
@@ -241,15 +279,6 @@ impl RepSource for SeriesView {
             s[k] = acc[4 + k].max(0.0);
         }
         (r, s)
-    }
-
-    fn a0(&self, t: i64) -> f64 {
-        let i = self.signals.partition_point(|e| e.0 <= t);
-        if i == 0 {
-            self.neutral
-        } else {
-            self.signals[i - 1].1
-        }
     }
 }
 
