@@ -1,6 +1,9 @@
-//! The live state in the store (`credence_engine::live`): kept up to date by every
-//! writer in the transaction that stores the events, read by every question about now
-//! — one row per relationship at most, never the merchant's events.
+//! The live state in the store (`credence_engine::live`): brought up to date by every
+//! writer before it returns (ingest also every 200,000 events), read by every question
+//! about now — one row per relationship at most, never the merchant's events. Its rows
+//! and the sequence number of the last event applied change together in one
+//! transaction, so the state is always exactly the fold of the events up to that
+//! number, and a killed writer leaves events that the next writer or reader applies.
 //!
 //! The state records the rules it was built with and applies them to every later
 //! batch, whoever writes; a reader asking with other rules (`--config`) or without text
@@ -11,20 +14,18 @@
 //! applied sequence number. A merchant that received an event older than its watermark
 //! is marked stale by the engine and rebuilt from its events by [`Live::prepare`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use credence_engine::promise::PromiseKind;
 use credence_engine::{
     Day, Engine, LiveReader, LiveRows, LiveUpdate, MerchantRow, RelRow, Rules, TextSignal,
 };
 use credence_events::Event;
-use credence_store::{
-    Filter, LiveRead, LiveTable, LiveWrite, NewEvent, Store, StoreError, TextCache,
-};
+use credence_store::{Filter, LiveRead, LiveTable, LiveWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{EvalError, Evaluator, Scan, Sink};
-use crate::text_evidence::{Deferred, TextError, WithText};
+use crate::text_evidence::{TextError, WithText};
 
 /// Meta key of the rules the live state was built with (JSON).
 const META_RULES: &str = "rules";
@@ -232,56 +233,6 @@ impl Live {
         read.live_get(LiveTable::Meta, "", META_RULES)?
             .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Backend(Box::new(e))))
             .transpose()
-    }
-
-    /// Applies the accepted events of one committed batch, with their text signals
-    /// (`texts` by event id), inside the ingest transaction. Does nothing while the
-    /// live state is not built or is behind (events stored without it): [`Live::prepare`]
-    /// catches those up in order.
-    pub fn apply_batch(
-        accepted: &[&NewEvent],
-        texts: &HashMap<String, TextSignal>,
-        tx: &mut dyn LiveWrite,
-    ) -> Result<(), StoreError> {
-        let max = tx.max_seq()?;
-        let before = max - accepted.len() as i64;
-        let Some(rules) = Self::built_rules(tx)? else {
-            return Ok(());
-        };
-        if meta_i64(tx, META_APPLIED)?.unwrap_or(0) != before {
-            return Ok(());
-        }
-        let engine = Engine::new(rules).map_err(|e| StoreError::Backend(Box::new(e)))?;
-        let events: Vec<(&Event, Option<&TextSignal>)> = accepted
-            .iter()
-            .map(|n| (&n.event, texts.get(&n.event.id)))
-            .collect();
-        apply_events(&engine, &events, tx)?;
-        tx.live_put(
-            LiveTable::Meta,
-            "",
-            META_APPLIED,
-            None,
-            max.to_string().as_bytes(),
-        )
-    }
-
-    /// The text signals of a batch's events (cached, or analysed now and cached), by
-    /// event id: what [`Live::apply_batch`] needs, computed before its transaction.
-    pub fn texts<S: TextCache + ?Sized>(
-        &self,
-        store: &S,
-        batch: &[NewEvent],
-    ) -> Result<HashMap<String, TextSignal>, LiveError> {
-        let mut deferred = Deferred::new(self.evaluator.text());
-        for n in batch {
-            let _ = deferred.offer(n.event.clone());
-        }
-        let (texts, _) = deferred.resolve(store, false)?;
-        Ok(texts
-            .into_iter()
-            .filter_map(|(e, s)| s.map(|s| (e.id, s)))
-            .collect())
     }
 
     /// After an erasure: the merchants whose events were rewritten are rebuilt from
