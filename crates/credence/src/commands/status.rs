@@ -12,6 +12,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
     let store = &*boxed;
     let stats = store.stats()?;
     let dangling = store.dangling_references()?;
+    let live = credence_app::live::Live::status(store)?;
     let mut out = std::io::stdout().lock();
     if g.json {
         let doc = serde_json::json!({
@@ -20,6 +21,8 @@ pub fn run(g: &Global) -> Result<ExitCode> {
             "merchants": stats.merchants,
             "relationships": stats.relationships,
             "dangling_references": dangling,
+            "live": live,
+            "text_pending": live.text_pending,
         });
         writeln!(out, "{doc}")?;
         return Ok(ExitCode::SUCCESS);
@@ -28,6 +31,21 @@ pub fn run(g: &Global) -> Result<ExitCode> {
     writeln!(out, "events         {}", stats.events)?;
     writeln!(out, "merchants      {}", stats.merchants)?;
     writeln!(out, "relationships  {}", stats.relationships)?;
+    writeln!(
+        out,
+        "live state     {}",
+        if !live.built {
+            "not built yet (built by the next ingest or question about a merchant)".to_string()
+        } else if live.text_pending == 0 && live.stale.is_empty() {
+            "up to date".to_string()
+        } else {
+            format!(
+                "{} events waiting to be applied, {} merchants waiting for a rebuild",
+                live.text_pending,
+                live.stale.len()
+            )
+        }
+    )?;
     writeln!(out, "dangling refs  {}", dangling.len())?;
     for d in dangling.iter().take(20) {
         writeln!(

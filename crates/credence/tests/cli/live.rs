@@ -90,6 +90,17 @@ fn ingest_keeps_the_live_state_equal_to_a_replay_in_order_late_and_after_erasure
     ws.json(&["ingest", "b.jsonl"]);
     let v = verify(&ws);
     assert_eq!(v["relationships_checked"], 3);
+    let status = ws.json(&["status"]);
+    assert_eq!(status["live"]["built"], true);
+    assert_eq!(
+        status["text_pending"], 0,
+        "ingest applied everything before it returned"
+    );
+    assert_eq!(
+        status["live"]["stale"].as_array().unwrap().len(),
+        0,
+        "the late merchant was rebuilt"
+    );
 
     // The live state answers `trust` (the same as a replay with identical rules).
     let live = ws.json(&["trust", "-m", "m-live", "-c", "c2"]);
