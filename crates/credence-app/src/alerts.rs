@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use credence_engine::Engine;
-use credence_events::{Event, EventBody, RefundStatus, TicketStatus};
+use credence_engine::promise::{self, Outcome, PromiseKind, PromiseTerms, Role};
+use credence_events::{Event, EventBody, TicketStatus};
 use credence_store::{Store, StoreError};
 use credence_watch::alert::{customer_risk_alert, dedup, merchant_crisis_alerts};
 use credence_watch::bgnbd;
@@ -73,110 +74,73 @@ pub type TextAspects<'a> = (&'a Event, Vec<(String, bool)>);
 
 /// Builds the streams from one merchant's events (any order) as known at `at`, with
 /// the negative-aspect streams from the text of its reviews and complaints.
-pub fn build_streams(events: &[&Event], texts: &[TextAspects<'_>], at: Timestamp) -> Streams {
+pub fn build_streams(
+    events: &[&Event],
+    texts: &[TextAspects<'_>],
+    at: Timestamp,
+    terms: &PromiseTerms,
+) -> Streams {
     let mut s = Streams {
         builder: SeriesBuilder::new(),
         evidence: HashMap::new(),
         first: None,
     };
-    // Promises and what resolved them, linked by id whatever the arrival order.
-    let mut orders: HashMap<&str, (Timestamp, &str)> = HashMap::new(); // order -> (promised_by, event)
-    let mut first_delivery: HashMap<&str, (Timestamp, &str)> = HashMap::new();
-    let mut tickets: HashMap<&str, (Timestamp, &str)> = HashMap::new(); // ticket -> (deadline, event)
-    let mut first_reply: HashMap<&str, Timestamp> = HashMap::new();
-    let mut refunds: HashMap<&str, (Timestamp, &str)> = HashMap::new();
-    let mut refund_done: HashMap<&str, Timestamp> = HashMap::new();
+    // Promises and what resolved them, by the one rule (credence_engine::promise):
+    // each side the earliest event by (time, id), whatever the arrival order.
+    type Side<'e> = Option<(Timestamp, &'e str, Option<Timestamp>, bool)>;
+    let mut promises: BTreeMap<(PromiseKind, &str), (Side<'_>, Side<'_>)> = BTreeMap::new();
     let mut orders_per_day: BTreeMap<Date, f64> = BTreeMap::new();
     let mut complaints: Vec<(Timestamp, String, &str)> = Vec::new();
     for e in events.iter().filter(|e| e.at <= at) {
+        for l in promise::links(e, terms) {
+            let slot = promises.entry((l.kind, l.subject)).or_default();
+            let (side, deadline, broken) = match l.role {
+                Role::Defines { deadline: None } => continue,
+                Role::Defines { deadline } => (&mut slot.0, deadline, false),
+                Role::Resolves { broken } => (&mut slot.1, None, broken),
+            };
+            if side.is_none_or(|(t, id, _, _)| promise::precedes((e.at, e.id.as_str()), (t, id))) {
+                *side = Some((e.at, &e.id, deadline, broken));
+            }
+        }
         match &e.body {
-            EventBody::Order {
-                order, promised_by, ..
-            } => {
-                *orders_per_day.entry(date(e.at)).or_default() += 1.0;
-                if let Some(p) = promised_by {
-                    keep_earliest(&mut orders, order, (*p, &e.id));
-                }
-            }
-            EventBody::Delivery { order, .. } => {
-                keep_earliest(&mut first_delivery, order, (e.at, &e.id))
-            }
-            EventBody::Ticket {
-                ticket,
-                status,
-                sla_minutes,
-                ..
-            } => match status {
-                TicketStatus::Opened => {
-                    if let Some(sla) = sla_minutes {
-                        let deadline = e.at + jiff::SignedDuration::from_mins(i64::from(*sla));
-                        keep_earliest(&mut tickets, ticket, (deadline, &e.id));
-                    }
-                }
-                TicketStatus::Replied | TicketStatus::Resolved | TicketStatus::ClosedUnresolved => {
-                    let t = first_reply.entry(ticket.as_str()).or_insert(e.at);
-                    *t = (*t).min(e.at);
-                }
-                TicketStatus::Reopened => {}
-            },
-            EventBody::Refund {
-                order,
-                status,
-                promised_by,
-                ..
-            } => {
-                if let Some(p) = promised_by {
-                    keep_earliest(&mut refunds, order, (*p, &e.id));
-                }
-                if *status == RefundStatus::Completed {
-                    let t = refund_done.entry(order.as_str()).or_insert(e.at);
-                    *t = (*t).min(e.at);
-                }
-            }
-            EventBody::Review { rating, .. } => {
-                s.add(streams::REVIEWS_NEGATIVE, e.at, *rating <= 2, &e.id)
-            }
+            EventBody::Order { .. } => *orders_per_day.entry(date(e.at)).or_default() += 1.0,
+            EventBody::Review { rating, .. } => s.add(
+                streams::REVIEWS_NEGATIVE,
+                e.at,
+                *rating <= terms.reply_max_rating,
+                &e.id,
+            ),
             EventBody::Complaint { category, .. } => {
                 complaints.push((e.at, complaint_stream(*category), &e.id));
             }
             _ => {}
         }
     }
-    for (order, &(promised, id)) in &orders {
-        let delivered = first_delivery.get(order).map(|d| d.0);
-        if promised <= at {
-            // Overdue: known at the deadline, before any late delivery arrives.
-            s.add(
-                streams::DELIVERY_OVERDUE,
-                promised,
-                delivered.is_none_or(|d| d > promised),
-                id,
-            );
-        }
-        if let Some(&(d, did)) = first_delivery.get(order) {
-            s.add(streams::DELIVERY_LATE, d, d > promised, did);
-        }
-    }
-    for (ticket, &(deadline, id)) in &tickets {
+    for (&(kind, _), &(def, res)) in &promises {
+        let Some((def_at, def_id, Some(deadline), _)) = def else {
+            continue;
+        };
+        let resolution = res.map(|(t, _, _, broken)| (t, broken));
+        // Broken as it stands with everything known by `at`: late, overdue or rejected.
+        let broken = !matches!(
+            promise::standing(kind, Some((def_at, deadline)), resolution, at),
+            Some((Outcome::Kept, _, _))
+        );
+        let stream = match kind {
+            PromiseKind::Delivery => streams::DELIVERY_OVERDUE,
+            PromiseKind::Ticket => streams::TICKET_SLA_BREACH,
+            PromiseKind::Refund => streams::REFUND_OVERDUE,
+            PromiseKind::ReviewReply => continue,
+        };
         if deadline <= at {
-            let replied = first_reply.get(ticket).copied();
-            s.add(
-                streams::TICKET_SLA_BREACH,
-                deadline,
-                replied.is_none_or(|r| r > deadline),
-                id,
-            );
+            // Counted on its deadline's day, known then, before any late resolution.
+            s.add(stream, deadline, broken, def_id);
         }
-    }
-    for (order, &(promised, id)) in &refunds {
-        if promised <= at {
-            let done = refund_done.get(order).copied();
-            s.add(
-                streams::REFUND_OVERDUE,
-                promised,
-                done.is_none_or(|d| d > promised),
-                id,
-            );
+        if kind == PromiseKind::Delivery
+            && let Some((d, did, _, _)) = res
+        {
+            s.add(streams::DELIVERY_LATE, d, d > deadline, did);
         }
     }
     // Complaints per category, against the mean daily orders of the 7 days ending that
@@ -277,14 +241,6 @@ pub fn calibration() -> Result<Calibration, credence_watch::detect::CalibrationE
     Calibration::new(config)
 }
 
-fn keep_earliest<'a>(
-    m: &mut HashMap<&'a str, (Timestamp, &'a str)>,
-    key: &'a str,
-    v: (Timestamp, &'a str),
-) {
-    m.entry(key).and_modify(|x| *x = (*x).min(v)).or_insert(v);
-}
-
 /// Crisis alerts of one merchant at `at`: every alarm its streams raised up to the last
 /// complete day.
 pub fn crisis_alerts(
@@ -293,8 +249,9 @@ pub fn crisis_alerts(
     texts: &[TextAspects<'_>],
     at: Timestamp,
     cal: &Calibration,
+    terms: &PromiseTerms,
 ) -> Vec<Alert> {
-    let streams = build_streams(events, texts, at);
+    let streams = build_streams(events, texts, at, terms);
     let Some(first) = streams.first else {
         return Vec::new();
     };
@@ -537,7 +494,8 @@ pub fn compute_unstated(
                 Some((e, list))
             })
             .collect();
-        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, cal));
+        let terms = PromiseTerms::from_rules(evaluator.rules());
+        all.extend(crisis_alerts(&merchant, &refs, &aspects, at, cal, &terms));
         let window = RiskWindow {
             points: weeks.max(1),
             step_days: 7,
@@ -657,7 +615,12 @@ mod tests {
                 ("delivery".to_string(), false),
             ],
         )];
-        let s = build_streams(&refs, &texts, "2026-03-05T00:00:00Z".parse().unwrap());
+        let s = build_streams(
+            &refs,
+            &texts,
+            "2026-03-05T00:00:00Z".parse().unwrap(),
+            &PromiseTerms::default(),
+        );
         let c = cells(&s, "2026-03-01", "2026-03-04");
         let get = |stream: &str, day: &str| c.get(&(stream.to_string(), day.to_string())).copied();
         assert_eq!(get("delivery_overdue", "2026-03-03"), Some((2, 3.0)));
@@ -693,12 +656,12 @@ mod tests {
         let backward: Vec<&Event> = events.iter().rev().collect();
         let at = "2026-03-06T00:00:00Z".parse().unwrap();
         let a = cells(
-            &build_streams(&forward, &[], at),
+            &build_streams(&forward, &[], at, &PromiseTerms::default()),
             "2026-03-01",
             "2026-03-05",
         );
         let b = cells(
-            &build_streams(&backward, &[], at),
+            &build_streams(&backward, &[], at, &PromiseTerms::default()),
             "2026-03-01",
             "2026-03-05",
         );
@@ -708,5 +671,65 @@ mod tests {
                 .map(|x| x.0),
             Some(1)
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The engine's evidence and the alert streams read promises by the one rule:
+        /// the same delivery and ticket promises are broken (late or overdue) for both,
+        /// whatever the arrival order, with competing definitions (two orders with a
+        /// `promised_by` for one order id), resolutions before definitions, and SLAs so
+        /// long their deadline is never reached.
+        #[test]
+        fn engine_and_streams_agree_on_broken_promises(
+            raw in proptest::collection::vec((0u8..5, 0u8..3, 0u32..60 * 24, 0u32..96), 1..40),
+            seed in 0u64..1000,
+        ) {
+            let mut lines = Vec::new();
+            for (i, &(kind, k, hour, p)) in raw.iter().enumerate() {
+                let at = jiff::Timestamp::from_second(1_772_323_200 + i64::from(hour) * 3600).unwrap();
+                let due = jiff::Timestamp::from_second(at.as_second() + i64::from(p) * 3600).unwrap();
+                let body = match kind {
+                    0 => format!(r#""type":"order","order":"o{k}","promised_by":"{due}""#),
+                    1 => format!(r#""type":"delivery","order":"o{k}""#),
+                    2 => format!(r#""type":"ticket","ticket":"t{k}","status":"opened","sla_minutes":{}"#,
+                        if p == 95 { u32::MAX } else { 30 + p * 30 }),
+                    3 => format!(r#""type":"ticket","ticket":"t{k}","status":"replied""#),
+                    _ => format!(r#""type":"ticket","ticket":"t{k}","status":"closed_unresolved""#),
+                };
+                lines.push(format!(r#"{{"id":"e{i}","at":"{at}","merchant":"m","customer":"c{k}",{body}}}"#));
+            }
+            let mut events: Vec<Event> = lines.iter().map(|l| ev(l)).collect();
+            // A deterministic shuffle: arrival order must not matter.
+            let mut x = seed | 1;
+            for i in (1..events.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                events.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let at: Timestamp = "2026-12-31T00:00:00Z".parse().unwrap();
+            let rules = credence_engine::Rules { max_reasons: 100_000, ..credence_engine::Rules::default() };
+            let mut engine = Engine::new(rules).unwrap();
+            engine.extend(&events);
+            let mut broken_engine = [0u64; 2];
+            for r in engine.customers("m", at) {
+                for reason in r.reasons {
+                    use credence_engine::ReasonCode as R;
+                    match reason.reason {
+                        R::DeliveryLate | R::DeliveryOverdue => broken_engine[0] += 1,
+                        R::TicketReplyLate | R::TicketReplyOverdue => broken_engine[1] += 1,
+                        _ => {}
+                    }
+                }
+            }
+            let refs: Vec<&Event> = events.iter().collect();
+            let s = build_streams(&refs, &[], at, &PromiseTerms::default());
+            let c = cells(&s, "2026-01-01", "2026-12-31");
+            let broken_streams = |stream: &str| -> u64 {
+                c.iter().filter(|((st, _), _)| st == stream).map(|(_, v)| v.0).sum()
+            };
+            proptest::prop_assert_eq!(broken_engine[0], broken_streams("delivery_overdue"));
+            proptest::prop_assert_eq!(broken_engine[1], broken_streams("ticket_sla_breach"));
+        }
     }
 }
