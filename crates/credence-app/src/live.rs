@@ -507,44 +507,40 @@ impl MerchantLive<'_> {
             .relationship(self.merchant, &row, at, &mut rows)?)
     }
 
-    /// Every relationship row of the merchant, by customer id.
-    pub fn relationships(&self) -> Result<Vec<RelRow>, LiveError> {
-        let mut out = Vec::new();
-        self.store
-            .live_scan(LiveTable::Relationship, self.merchant, &mut |_, v| {
-                out.push(decode(v)?);
-                Ok(())
-            })
-            .map_err(LiveError::from)?;
-        Ok(out)
-    }
-
-    /// Trust of every customer with an event at or before `at`, by customer id.
+    /// Trust of every customer with an event at or before `at`, by customer id (rows
+    /// streamed from the store, never all held).
     pub fn customers(
         &self,
         at: jiff::Timestamp,
         f: &mut dyn FnMut(credence_engine::TrustReport),
     ) -> Result<(), LiveError> {
         let mut rows = self.rows();
-        for row in self.relationships()? {
-            if let Some(r) = self
-                .reader
-                .relationship(self.merchant, &row, at, &mut rows)?
-            {
-                f(r);
-            }
-        }
+        let list = self.reader.list_scan(self.merchant, at, &mut rows)?;
+        self.store
+            .live_scan(LiveTable::Relationship, self.merchant, &mut |_, v| {
+                let row: RelRow = decode(v)?;
+                if let Some(r) = list.report(&row, &mut rows)? {
+                    f(r);
+                }
+                Ok(())
+            })?;
         Ok(())
     }
 
-    /// The merchant's reputation and customers per stage at `at`.
+    /// The merchant's reputation and customers per stage at `at` (rows streamed).
     pub fn merchant(
         &self,
         at: jiff::Timestamp,
     ) -> Result<credence_engine::MerchantReport, LiveError> {
-        let rels = self.relationships()?;
         let mut rows = self.rows();
-        Ok(self.reader.merchant(self.merchant, &rels, at, &mut rows)?)
+        let mut scan = self.reader.merchant_scan(self.merchant, at, &mut rows)?;
+        let mut more = self.rows();
+        self.store
+            .live_scan(LiveTable::Relationship, self.merchant, &mut |_, v| {
+                let row: RelRow = decode(v)?;
+                scan.add(&row, &mut more)
+            })?;
+        Ok(scan.finish())
     }
 }
 

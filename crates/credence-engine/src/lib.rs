@@ -62,7 +62,10 @@ mod text;
 
 use jiff::Timestamp;
 
-pub use live::{LiveReader, LiveRows, LiveUpdate, MerchantRow, RelRow, apply as live_apply};
+pub use live::{
+    ListScan, LiveReader, LiveRows, LiveUpdate, MerchantRow, MerchantScan, RelRow,
+    apply as live_apply,
+};
 pub use report::{
     DimensionReport, Dimensions, MerchantReport, Reason, Stage, StageChange, StageCounts,
     TrustReport,

@@ -498,6 +498,19 @@ impl LiveReader {
         at: Timestamp,
         rows: &mut R,
     ) -> Result<Option<TrustReport>, R::Error> {
+        self.relationship_in(merchant, row, at, None, rows)
+    }
+
+    /// [`LiveReader::relationship`] with a view of the series already loaded for the
+    /// days a list looks at (reloaded only for a row whose points fall elsewhere).
+    fn relationship_in<R: LiveRows>(
+        &self,
+        merchant: &str,
+        row: &RelRow,
+        at: Timestamp,
+        loaded: Option<(&BTreeSet<i64>, &SeriesView)>,
+        rows: &mut R,
+    ) -> Result<Option<TrustReport>, R::Error> {
         let mut m = Merchant::default();
         let r = m.import_rel(&row.evidence);
         let t = ms(at);
@@ -507,15 +520,22 @@ impl LiveReader {
             return Ok(None);
         }
         let points = Self::open_points(&ctx, row, r, t);
-        let mut need = BTreeSet::new();
-        for &p in &points {
-            need_days(&mut need, p, rules);
-        }
-        let view = self.view(&need, rows)?;
+        let own;
+        let view = match loaded {
+            Some((need, view)) if points.iter().all(|&p| need.contains(&day_of(p))) => view,
+            _ => {
+                let mut need = BTreeSet::new();
+                for &p in &points {
+                    need_days(&mut need, p, rules);
+                }
+                own = self.view(&need, rows)?;
+                &own
+            }
+        };
         let mut history = row.history.clone();
         let mut scratch = Vec::new();
-        ctx.extend_history(&view, r, &points, &mut history, &mut scratch);
-        let o = ctx.opinion(&view, r, t, &mut scratch);
+        ctx.extend_history(view, r, &points, &mut history, &mut scratch);
+        let o = ctx.opinion(view, r, t, &mut scratch);
         Ok(Some(TrustReport {
             merchant: merchant.to_string(),
             customer: Some(row.evidence.customer.clone()),
@@ -529,6 +549,28 @@ impl LiveReader {
             reasons: ctx.reasons(&o, r, t),
             stage_history: history_out(history),
         }))
+    }
+
+    /// A list of relationships at `at`, one row at a time: the series is loaded once
+    /// for the days every row looks at ([`ListScan::report`]).
+    pub fn list_scan<R: LiveRows>(
+        &self,
+        merchant: &str,
+        at: Timestamp,
+        rows: &mut R,
+    ) -> Result<ListScan<'_>, R::Error> {
+        let rules = self.engine.rules();
+        let mut need = BTreeSet::new();
+        need_days(&mut need, ms(at), rules);
+        need_days(&mut need, self.head.watermark, rules);
+        let view = self.view(&need, rows)?;
+        Ok(ListScan {
+            reader: self,
+            merchant: merchant.to_string(),
+            at,
+            need,
+            view,
+        })
     }
 
     /// Stage and score (0–100) of every row at `at`, in the rows' order (the cheap
@@ -577,68 +619,164 @@ impl LiveReader {
         at: Timestamp,
         rows: &mut R,
     ) -> Result<MerchantReport, R::Error> {
+        let mut scan = self.merchant_scan(merchant, at, rows)?;
+        for row in rels {
+            scan.add(row, rows)?;
+        }
+        Ok(scan.finish())
+    }
+
+    /// [`LiveReader::merchant`] one row at a time, so a caller streaming rows from the
+    /// store never holds them all: [`MerchantScan::add`] every relationship row, then
+    /// [`MerchantScan::finish`].
+    pub fn merchant_scan<R: LiveRows>(
+        &self,
+        merchant: &str,
+        at: Timestamp,
+        rows: &mut R,
+    ) -> Result<MerchantScan<'_>, R::Error> {
         let t = ms(at);
         let rules = self.engine.rules();
-        let mut counts = StageCounts::default();
-        let present = rels
-            .iter()
-            .filter(|row| row.evidence.items.iter().any(|i| i.0 <= t));
-        for (s, _) in self.stages(present, at, rows)? {
-            counts.add(s);
-        }
         let mut need = BTreeSet::new();
         need_days(&mut need, t, rules);
+        need_days(&mut need, self.head.watermark, rules);
         let view = self.view(&need, rows)?;
         let empty = Merchant::default();
         let o = Ctx::new(rules, self.engine.weights(), &empty, merchant).merchant_opinion(&view, t);
         // The merchant's reasons are its items of largest |impact| on its reputation:
         // each row's own best, merged in the replay's order (|impact|, event id, code).
-        let mut reasons = Vec::new();
         let mut shared = Merchant::default();
         for (time, code, param, id) in &self.head.items {
             let e = shared.push_event_id(id);
             shared.items.push(Item::new(*time, *code, *param, e));
         }
-        reasons.extend(
-            Ctx::new(rules, self.engine.weights(), &shared, merchant).merchant_reasons(&o, t),
-        );
-        for row in rels {
-            let mut m = Merchant::default();
-            m.import_rel(&row.evidence);
-            reasons.extend(
-                Ctx::new(rules, self.engine.weights(), &m, merchant).merchant_reasons(&o, t),
-            );
+        let reasons =
+            Ctx::new(rules, self.engine.weights(), &shared, merchant).merchant_reasons(&o, t);
+        Ok(MerchantScan {
+            reader: self,
+            merchant: merchant.to_string(),
+            at,
+            need,
+            view,
+            o,
+            counts: StageCounts::default(),
+            reasons,
+            scratch: Vec::new(),
+        })
+    }
+}
+
+/// A list of relationships being read ([`LiveReader::list_scan`]).
+pub struct ListScan<'r> {
+    reader: &'r LiveReader,
+    merchant: String,
+    at: Timestamp,
+    need: BTreeSet<i64>,
+    view: SeriesView,
+}
+
+impl ListScan<'_> {
+    /// One row's report, as [`LiveReader::relationship`] gives it.
+    pub fn report<R: LiveRows>(
+        &self,
+        row: &RelRow,
+        rows: &mut R,
+    ) -> Result<Option<TrustReport>, R::Error> {
+        self.reader.relationship_in(
+            &self.merchant,
+            row,
+            self.at,
+            Some((&self.need, &self.view)),
+            rows,
+        )
+    }
+}
+
+/// A merchant's report being assembled from its relationship rows
+/// ([`LiveReader::merchant_scan`]).
+pub struct MerchantScan<'r> {
+    reader: &'r LiveReader,
+    merchant: String,
+    at: Timestamp,
+    need: BTreeSet<i64>,
+    view: SeriesView,
+    o: crate::eval::Opinion,
+    counts: StageCounts,
+    reasons: Vec<crate::Reason>,
+    scratch: Vec<u32>,
+}
+
+impl MerchantScan<'_> {
+    /// Adds one relationship row: its stage to the counts, its best items to the
+    /// reasons.
+    pub fn add<R: LiveRows>(&mut self, row: &RelRow, rows: &mut R) -> Result<(), R::Error> {
+        let t = ms(self.at);
+        let engine = &self.reader.engine;
+        let rules = engine.rules();
+        let mut m = Merchant::default();
+        let r = m.import_rel(&row.evidence);
+        let ctx = Ctx::new(rules, engine.weights(), &m, &self.merchant);
+        if ctx.exists_at(r, t) {
+            let points = LiveReader::open_points(&ctx, row, r, t);
+            let (stage, _) = if points.iter().all(|&p| self.need.contains(&day_of(p))) {
+                stage_score(&ctx, &self.view, row, r, &points, t, &mut self.scratch)
+            } else {
+                // A point far from the watermark (a read long after the last event).
+                let mut more = self.need.clone();
+                for &p in &points {
+                    need_days(&mut more, p, rules);
+                }
+                let v = self.reader.view(&more, rows)?;
+                stage_score(&ctx, &v, row, r, &points, t, &mut self.scratch)
+            };
+            self.counts.add(stage);
         }
+        let mut best = ctx.merchant_reasons(&self.o, t);
+        self.reasons.append(&mut best);
+        if self.reasons.len() > 4 * rules.max_reasons.max(1) {
+            self.trim();
+        }
+        Ok(())
+    }
+
+    fn trim(&mut self) {
         let code = |r: &crate::Reason| {
             crate::ReasonCode::ALL
                 .iter()
                 .position(|&c| c == r.reason)
                 .unwrap_or(usize::MAX)
         };
-        reasons.sort_by(|a, b| {
+        self.reasons.sort_by(|a, b| {
             b.impact
                 .abs()
                 .total_cmp(&a.impact.abs())
                 .then_with(|| a.event.cmp(&b.event))
                 .then_with(|| code(a).cmp(&code(b)))
         });
-        reasons.truncate(rules.max_reasons);
-        Ok(MerchantReport {
+        self.reasons
+            .truncate(self.reader.engine.rules().max_reasons);
+    }
+
+    /// The report.
+    pub fn finish(mut self) -> MerchantReport {
+        self.trim();
+        let o = &self.o;
+        MerchantReport {
             report: TrustReport {
-                merchant: merchant.to_string(),
+                merchant: self.merchant.clone(),
                 customer: None,
-                at,
+                at: self.at,
                 score: o.t * 100.0,
                 uncertainty: o.uncertainty,
                 cognitive: o.cognitive * 100.0,
                 affective: o.affective * 100.0,
                 stage: None,
-                dimensions: dimensions(&o),
-                reasons,
+                dimensions: dimensions(o),
+                reasons: std::mem::take(&mut self.reasons),
                 stage_history: Vec::new(),
             },
-            stages: counts,
-        })
+            stages: self.counts,
+        }
     }
 }
 
