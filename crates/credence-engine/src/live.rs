@@ -481,6 +481,26 @@ impl LiveReader {
         )
     }
 
+    /// The series view for evaluations at `points`: `loaded` when it covers their days
+    /// (a list loads the days every row looks at once), else one loaded for them.
+    fn view_for<'v, R: LiveRows>(
+        &self,
+        loaded: Option<(&BTreeSet<i64>, &'v SeriesView)>,
+        points: &[i64],
+        rows: &mut R,
+    ) -> Result<std::borrow::Cow<'v, SeriesView>, R::Error> {
+        if let Some((need, view)) = loaded
+            && points.iter().all(|&p| need.contains(&day_of(p)))
+        {
+            return Ok(std::borrow::Cow::Borrowed(view));
+        }
+        let mut need = loaded.map(|l| l.0.clone()).unwrap_or_default();
+        for &p in points {
+            need_days(&mut need, p, self.engine.rules());
+        }
+        Ok(std::borrow::Cow::Owned(self.view(&need, rows)?))
+    }
+
     fn open_points(ctx: &Ctx<'_>, row: &RelRow, r: u32, at: i64) -> Vec<i64> {
         let mut points = ctx.points(r, row.closed, at);
         points.push(at);
@@ -520,22 +540,11 @@ impl LiveReader {
             return Ok(None);
         }
         let points = Self::open_points(&ctx, row, r, t);
-        let own;
-        let view = match loaded {
-            Some((need, view)) if points.iter().all(|&p| need.contains(&day_of(p))) => view,
-            _ => {
-                let mut need = BTreeSet::new();
-                for &p in &points {
-                    need_days(&mut need, p, rules);
-                }
-                own = self.view(&need, rows)?;
-                &own
-            }
-        };
+        let view = self.view_for(loaded, &points, rows)?;
         let mut history = row.history.clone();
         let mut scratch = Vec::new();
-        ctx.extend_history(view, r, &points, &mut history, &mut scratch);
-        let o = ctx.opinion(view, r, t, &mut scratch);
+        ctx.extend_history(&*view, r, &points, &mut history, &mut scratch);
+        let o = ctx.opinion(&*view, r, t, &mut scratch);
         Ok(Some(TrustReport {
             merchant: merchant.to_string(),
             customer: Some(row.evidence.customer.clone()),
@@ -571,43 +580,6 @@ impl LiveReader {
             need,
             view,
         })
-    }
-
-    /// Stage and score (0–100) of every row at `at`, in the rows' order (the cheap
-    /// form of a list: no reasons).
-    pub fn stages<'r, R: LiveRows>(
-        &self,
-        rels: impl IntoIterator<Item = &'r RelRow>,
-        at: Timestamp,
-        rows: &mut R,
-    ) -> Result<Vec<(Stage, f64)>, R::Error> {
-        let t = ms(at);
-        let rules = self.engine.rules();
-        let mut need = BTreeSet::new();
-        need_days(&mut need, t, rules);
-        need_days(&mut need, self.head.watermark, rules);
-        let view = self.view(&need, rows)?;
-        let mut out = Vec::new();
-        let mut scratch = Vec::new();
-        for row in rels {
-            let mut m = Merchant::default();
-            let r = m.import_rel(&row.evidence);
-            let ctx = Ctx::new(rules, self.engine.weights(), &m, "");
-            let points = Self::open_points(&ctx, row, r, t);
-            if points.iter().any(|&p| !need.contains(&day_of(p))) {
-                // A point far from the watermark (a read long after the last event):
-                // load its days too.
-                let mut more = need.clone();
-                for &p in &points {
-                    need_days(&mut more, p, rules);
-                }
-                let v = self.view(&more, rows)?;
-                out.push(stage_score(&ctx, &v, row, r, &points, t, &mut scratch));
-            } else {
-                out.push(stage_score(&ctx, &view, row, r, &points, t, &mut scratch));
-            }
-        }
-        Ok(out)
     }
 
     /// The merchant's reputation at `at` with its customers per stage, as
@@ -718,18 +690,13 @@ impl MerchantScan<'_> {
         let ctx = Ctx::new(rules, engine.weights(), &m, &self.merchant);
         if ctx.exists_at(r, t) {
             let points = LiveReader::open_points(&ctx, row, r, t);
-            let (stage, _) = if points.iter().all(|&p| self.need.contains(&day_of(p))) {
-                stage_score(&ctx, &self.view, row, r, &points, t, &mut self.scratch)
-            } else {
-                // A point far from the watermark (a read long after the last event).
-                let mut more = self.need.clone();
-                for &p in &points {
-                    need_days(&mut more, p, rules);
-                }
-                let v = self.reader.view(&more, rows)?;
-                stage_score(&ctx, &v, row, r, &points, t, &mut self.scratch)
-            };
-            self.counts.add(stage);
+            let view = self
+                .reader
+                .view_for(Some((&self.need, &self.view)), &points, rows)?;
+            let mut history = row.history.clone();
+            ctx.extend_history(&*view, r, &points, &mut history, &mut self.scratch);
+            self.counts
+                .add(history.last().map_or(Stage::Initial, |h| h.0));
         }
         let mut best = ctx.merchant_reasons(&self.o, t);
         self.reasons.append(&mut best);
@@ -778,21 +745,6 @@ impl MerchantScan<'_> {
             stages: self.counts,
         }
     }
-}
-
-fn stage_score(
-    ctx: &Ctx<'_>,
-    view: &SeriesView,
-    row: &RelRow,
-    r: u32,
-    points: &[i64],
-    t: i64,
-    scratch: &mut Vec<u32>,
-) -> (Stage, f64) {
-    let mut history = row.history.clone();
-    ctx.extend_history(view, r, points, &mut history, scratch);
-    let o = ctx.opinion(view, r, t, scratch);
-    (history.last().map_or(Stage::Initial, |h| h.0), o.t * 100.0)
 }
 
 impl Engine {
