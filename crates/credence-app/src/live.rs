@@ -33,6 +33,10 @@ const META_RULES: &str = "rules";
 const META_APPLIED: &str = "applied_seq";
 /// Meta key prefix of a merchant waiting for a rebuild (`stale:<merchant>`).
 const META_STALE: &str = "stale:";
+/// Meta key of the rows' format: a state in another format is rebuilt from the events.
+const META_FORMAT: &str = "format";
+/// The format of the rows this build writes (bump when a row type changes shape).
+const FORMAT: &str = "1";
 
 /// Why the live state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +234,10 @@ impl Live {
 
     /// The rules and text setting the store's live state was built with, if built.
     fn built_rules(read: &dyn LiveRead) -> Result<Option<Rules>, StoreError> {
+        if read.live_get(LiveTable::Meta, "", META_FORMAT)?.as_deref() != Some(FORMAT.as_bytes()) {
+            // Never built, or by a build whose rows this one cannot read.
+            return Ok(None);
+        }
         read.live_get(LiveTable::Meta, "", META_RULES)?
             .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Backend(Box::new(e))))
             .transpose()
@@ -377,6 +385,7 @@ impl Live {
                 write_update(tx, m, &update)?;
             }
             if merchant.is_none() {
+                tx.live_put(LiveTable::Meta, "", META_FORMAT, None, FORMAT.as_bytes())?;
                 tx.live_put(LiveTable::Meta, "", META_RULES, None, &rules_json)?;
                 tx.live_put(
                     LiveTable::Meta,

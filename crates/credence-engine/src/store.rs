@@ -307,7 +307,9 @@ pub(crate) struct Merchant {
     /// Per promise kind: subject id → index in `promises`.
     pub subjects: [Interner; 4],
     /// Ticket (promise index) of `resolved`, `reopened` and `closed_unresolved` events,
-    /// whose own evidence is immediate: only for the ticket id in reason sentences.
+    /// whose own evidence is immediate, and, in a relationship read back from the live
+    /// state, the promise an event takes part in when another relationship owns it:
+    /// only for the subject id in reason sentences.
     pub ticket_of: FxMap<u32, u32>,
     /// What text items quote, by (event, reason code).
     pub notes: FxMap<(u32, u8), Note>,
@@ -798,8 +800,11 @@ pub struct RelEvidence {
     pub promises: Vec<PromiseRecord>,
     /// Text quotes: (event, code, text kind, aspect, snippet).
     pub notes: Vec<(u32, u8, u8, String, String)>,
-    /// Ticket events with immediate evidence and their ticket: (event, ticket id).
-    pub tickets: Vec<(u32, String)>,
+    /// What its events are about where no promise it owns says so, for the reason
+    /// sentences: ticket events with immediate evidence, and events taking part in a
+    /// promise another relationship owns (a delivery of someone else's order) —
+    /// (event, promise kind, subject id).
+    pub subjects: Vec<(u32, u8, String)>,
 }
 
 /// A promise record of a [`RelEvidence`].
@@ -847,6 +852,8 @@ pub(crate) struct ExportIndex {
     keys: Vec<Box<str>>,
     /// Note codes per event.
     notes: FxMap<u32, Vec<u8>>,
+    /// The promise each event defines or resolves.
+    by_event: FxMap<u32, u32>,
 }
 
 impl ExportIndex {
@@ -888,7 +895,20 @@ impl Merchant {
         for v in notes.values_mut() {
             v.sort_unstable();
         }
-        ExportIndex { owned, keys, notes }
+        let mut by_event: FxMap<u32, u32> = FxMap::default();
+        for (i, p) in self.promises.iter().enumerate() {
+            for e in [p.def_event, p.res_event] {
+                if e != NO {
+                    by_event.entry(e).or_insert(i as u32);
+                }
+            }
+        }
+        ExportIndex {
+            owned,
+            keys,
+            notes,
+            by_event,
+        }
     }
 
     /// The relationship `rel` as a self-contained record.
@@ -926,7 +946,7 @@ impl Merchant {
         own.sort_unstable();
         own.dedup();
         let mut notes: Vec<(u32, u8, u8, String, String)> = Vec::new();
-        let mut tickets: Vec<(u32, String)> = Vec::new();
+        let mut subjects: Vec<(u32, u8, String)> = Vec::new();
         for e in own {
             for &code in index.notes.get(&e).map_or(&[][..], |v| v.as_slice()) {
                 if let Some(n) = self.notes.get(&(e, code)) {
@@ -939,8 +959,14 @@ impl Merchant {
                     ));
                 }
             }
-            if let Some(&p) = self.ticket_of.get(&e) {
-                tickets.push((id(e), index.keys[p as usize].to_string()));
+            let elsewhere = index
+                .by_event
+                .get(&e)
+                .copied()
+                .filter(|&p| self.promises[p as usize].owner() != rel);
+            if let Some(p) = self.ticket_of.get(&e).copied().or(elsewhere) {
+                let kind = self.promises[p as usize].kind() as u8;
+                subjects.push((id(e), kind, index.keys[p as usize].to_string()));
             }
         }
         RelEvidence {
@@ -949,7 +975,7 @@ impl Merchant {
             items,
             promises,
             notes,
-            tickets,
+            subjects,
         }
     }
 
@@ -983,8 +1009,10 @@ impl Merchant {
                 },
             );
         }
-        for (e, ticket) in &row.tickets {
-            let p = self.promise(PromiseKind::Ticket, ticket);
+        for (e, kind, subject) in &row.subjects {
+            // A record of its own when its owner is not here: no side, no evidence, only
+            // the subject for the sentence.
+            let p = self.promise(kind_of(*kind), subject);
             self.ticket_of.insert(ev(*e), p);
         }
         rel

@@ -733,6 +733,12 @@ fn arb_events() -> impl Strategy<Value = Vec<Event>> {
                             Some(day + f64::from(p) / 2.0)
                         },
                     ),
+                    // One delivery in five is recorded under another customer (a gift,
+                    // a household): the promise stays the order's customer's.
+                    1 if p % 5 == 0 => delivery(
+                        &format!("o{}-{k}", (c + 1) % 4),
+                        DeliveryCondition::ALL[(p % 4) as usize],
+                    ),
                     1 => delivery(&o, DeliveryCondition::ALL[(p % 4) as usize]),
                     2 => review(1 + p % 5),
                     3 => survey(SurveyMetric::Nps, p),
