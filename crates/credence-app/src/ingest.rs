@@ -162,16 +162,18 @@ pub fn ingest(
         pending: Vec::new(),
         shown: 0,
         progress: progress.clone(),
-        unapplied: 0,
+        round: Vec::new(),
     };
     for source in sources {
         run.source(source)?;
     }
     progress.finish_and_clear();
     if let Some(live) = &options.live {
-        // Merchants that received events older than their watermark, and events other
-        // writers stored without the live state, are brought up to date before exit.
-        live.prepare(&mut *run.store)?;
+        // The events of this run not applied yet, merchants that received events older
+        // than their watermark, and events other writers stored meanwhile: all brought
+        // up to date before ingest returns.
+        let round = std::mem::take(&mut run.round);
+        live.apply_stored(&mut *run.store, round)?;
     }
     let mut summary = run.summary;
     if summary.rejected > 0 {
@@ -194,8 +196,9 @@ struct Run<'a> {
     pending: Vec<QuarantineEntry>,
     shown: usize,
     progress: ProgressBar,
-    /// Events stored since the live state was last brought up to date.
-    unapplied: u64,
+    /// Events stored since the live state was last brought up to date (applied from
+    /// memory, not read back).
+    round: Vec<credence_events::Event>,
 }
 
 /// How many stored events the live state may lag behind during an ingest: it is brought
@@ -326,7 +329,9 @@ impl Run<'_> {
                 match outcome {
                     Outcome::Accepted => {
                         self.summary.accepted += 1;
-                        self.unapplied += 1;
+                        if self.options.live.is_some() {
+                            self.round.push(event.event.clone());
+                        }
                         if credence_store::ledger::is_logged(&event.event) {
                             self.summary.logged += 1;
                         }
@@ -351,10 +356,10 @@ impl Run<'_> {
             }
         }
         if let Some(live) = &self.options.live
-            && self.unapplied >= LIVE_EVERY
+            && self.round.len() as u64 >= LIVE_EVERY
         {
-            live.prepare(&mut *self.store)?;
-            self.unapplied = 0;
+            let round = std::mem::take(&mut self.round);
+            live.apply_stored(&mut *self.store, round)?;
         }
         if !self.pending.is_empty() {
             self.pending.sort_by_key(|e| e.line);

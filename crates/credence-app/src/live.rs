@@ -25,7 +25,7 @@ use credence_store::{Filter, LiveRead, LiveTable, LiveWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{EvalError, Evaluator, Scan, Sink};
-use crate::text_evidence::{TextError, WithText};
+use crate::text_evidence::{Deferred, TextError, WithText};
 
 /// Meta key of the rules the live state was built with (JSON).
 const META_RULES: &str = "rules";
@@ -294,6 +294,61 @@ impl Live {
         } else {
             done.caught_up = self.catch_up(store)?;
         }
+        for m in Self::status(store)?.stale {
+            self.rebuild(store, Some(&m))?;
+            done.rebuilt.push(m);
+        }
+        done.seconds = started.elapsed().as_secs_f64();
+        Ok(done)
+    }
+
+    /// Applies `events`, which this process has just stored, from memory instead of
+    /// reading them back — when they are exactly the events stored since the last one
+    /// applied; otherwise (another writer's events in between) it catches up from the
+    /// store. Then rebuilds stale merchants, as [`Live::prepare`] does.
+    pub fn apply_stored(
+        &self,
+        store: &mut dyn Store,
+        events: Vec<Event>,
+    ) -> Result<Prepared, LiveError> {
+        let started = std::time::Instant::now();
+        let Some(rules) = Self::built_rules(store)? else {
+            return self.prepare(store);
+        };
+        let applied = meta_i64(store, META_APPLIED)?.unwrap_or(0);
+        let mut max = 0;
+        store.live_transaction(&mut |tx| {
+            max = tx.max_seq()?;
+            Ok(())
+        })?;
+        if events.is_empty() || max - applied != events.len() as i64 {
+            return self.prepare(store);
+        }
+        let mut deferred = Deferred::new(true);
+        let mut ready: Vec<WithText> = events
+            .into_iter()
+            .filter_map(|e| deferred.offer(e))
+            .map(|e| (e, None))
+            .collect();
+        ready.extend(deferred.resolve(&*store, false)?.0);
+        let engine = Engine::new(rules).map_err(EvalError::from)?;
+        let n = ready.len() as u64;
+        store.live_transaction(&mut |tx| {
+            let refs: Vec<(&Event, Option<&TextSignal>)> =
+                ready.iter().map(|(e, s)| (e, s.as_ref())).collect();
+            apply_events(&engine, &refs, tx)?;
+            tx.live_put(
+                LiveTable::Meta,
+                "",
+                META_APPLIED,
+                None,
+                max.to_string().as_bytes(),
+            )
+        })?;
+        let mut done = Prepared {
+            caught_up: n,
+            ..Prepared::default()
+        };
         for m in Self::status(store)?.stale {
             self.rebuild(store, Some(&m))?;
             done.rebuilt.push(m);
