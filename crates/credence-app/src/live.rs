@@ -294,10 +294,7 @@ impl Live {
         } else {
             done.caught_up = self.catch_up(store)?;
         }
-        for m in Self::status(store)?.stale {
-            self.rebuild(store, Some(&m))?;
-            done.rebuilt.push(m);
-        }
+        done.rebuilt = self.repair_stale(store)?;
         done.seconds = started.elapsed().as_secs_f64();
         Ok(done)
     }
@@ -331,30 +328,22 @@ impl Live {
             .map(|e| (e, None))
             .collect();
         ready.extend(deferred.resolve(&*store, false)?.0);
-        let engine = Engine::new(rules).map_err(EvalError::from)?;
-        let n = ready.len() as u64;
-        store.live_transaction(&mut |tx| {
-            let refs: Vec<(&Event, Option<&TextSignal>)> =
-                ready.iter().map(|(e, s)| (e, s.as_ref())).collect();
-            apply_events(&engine, &refs, tx)?;
-            tx.live_put(
-                LiveTable::Meta,
-                "",
-                META_APPLIED,
-                None,
-                max.to_string().as_bytes(),
-            )
-        })?;
         let mut done = Prepared {
-            caught_up: n,
+            caught_up: commit_applied(store, rules, &ready, max)?,
             ..Prepared::default()
         };
-        for m in Self::status(store)?.stale {
-            self.rebuild(store, Some(&m))?;
-            done.rebuilt.push(m);
-        }
+        done.rebuilt = self.repair_stale(store)?;
         done.seconds = started.elapsed().as_secs_f64();
         Ok(done)
+    }
+
+    /// Rebuilds every merchant marked stale (an event older than its watermark arrived).
+    fn repair_stale(&self, store: &mut dyn Store) -> Result<Vec<String>, LiveError> {
+        let stale = Self::status(store)?.stale;
+        for m in &stale {
+            self.rebuild(store, Some(m))?;
+        }
+        Ok(stale)
     }
 
     /// Applies the events stored after the last applied one, in order, with the rules
@@ -365,27 +354,13 @@ impl Live {
         };
         let applied = meta_i64(store, META_APPLIED)?.unwrap_or(0);
         let evaluator = Evaluator::new(rules.clone(), true).map_err(EvalError::from)?;
-        let mut events: Vec<(Event, Option<TextSignal>)> = Vec::new();
+        let mut events: Vec<WithText> = Vec::new();
         let mut sink = |e: Event, s: Option<TextSignal>| events.push((e, s));
         let replayed = evaluator.replay(&*store, Scan::Since(applied), &mut sink)?;
         if events.is_empty() {
             return Ok(0);
         }
-        let engine = Engine::new(rules).map_err(EvalError::from)?;
-        let n = events.len() as u64;
-        store.live_transaction(&mut |tx| {
-            let refs: Vec<(&Event, Option<&TextSignal>)> =
-                events.iter().map(|(e, s)| (e, s.as_ref())).collect();
-            apply_events(&engine, &refs, tx)?;
-            tx.live_put(
-                LiveTable::Meta,
-                "",
-                META_APPLIED,
-                None,
-                replayed.last_seq.to_string().as_bytes(),
-            )
-        })?;
-        Ok(n)
+        commit_applied(store, rules, &events, replayed.last_seq)
     }
 
     /// Rebuilds the live state from the event log: every merchant (`None`, with this
@@ -495,6 +470,30 @@ impl Live {
             at,
         }))
     }
+}
+
+/// Applies `events` (with their text) in one transaction that also records `last_seq`
+/// as the last event applied; returns how many were applied.
+fn commit_applied(
+    store: &mut dyn Store,
+    rules: Rules,
+    events: &[WithText],
+    last_seq: i64,
+) -> Result<u64, LiveError> {
+    let engine = Engine::new(rules).map_err(EvalError::from)?;
+    store.live_transaction(&mut |tx| {
+        let refs: Vec<(&Event, Option<&TextSignal>)> =
+            events.iter().map(|(e, s)| (e, s.as_ref())).collect();
+        apply_events(&engine, &refs, tx)?;
+        tx.live_put(
+            LiveTable::Meta,
+            "",
+            META_APPLIED,
+            None,
+            last_seq.to_string().as_bytes(),
+        )
+    })?;
+    Ok(events.len() as u64)
 }
 
 /// Applies events (any merchants, any order) to the live rows in `tx`.

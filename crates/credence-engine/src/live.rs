@@ -264,7 +264,7 @@ pub fn apply<R: LiveRows>(
                 Change::Remove(d) => {
                     // Every removal withdraws a delta stored before (same bits); should
                     // one be missing, adding its negation keeps the sums right.
-                    if let Some(i) = entry.deltas.iter().position(|x| same(x, &d)) {
+                    if let Some(i) = entry.deltas.iter().position(|x| x.same(&d)) {
                         entry.deltas.remove(i);
                     } else {
                         added.push(d.negated());
@@ -277,30 +277,25 @@ pub fn apply<R: LiveRows>(
     }
 
     // Close every touched or due relationship's points before the new watermark.
-    for c in rows_to_close(&m, &touched, &loaded) {
-        loaded.insert(c, RelRow::fresh());
-    }
-    let totals = merged_totals(rows.day_totals()?, &days);
-    let ctx_rules = rules;
-    let mut need: BTreeSet<i64> = BTreeSet::new();
-    let mut plan: Vec<(String, u32, Vec<i64>)> = Vec::new();
-    {
-        let ctx = Ctx::new(ctx_rules, w, &m, "");
-        for (c, row) in &loaded {
-            let Some(r) = m.rel_index(c) else { continue };
-            let points: Vec<i64> = ctx
-                .points(r, row.closed, new_w.saturating_sub(1))
-                .into_iter()
-                .filter(|&t| t < new_w)
-                .collect();
-            for &t in &points {
-                need_days(&mut need, t, rules);
-            }
-            plan.push((c.clone(), r, points));
+    // (A customer new in this batch has no row yet: nothing of it is closed.)
+    for c in touched {
+        if m.rel_index(&c).is_some() {
+            loaded.entry(c).or_insert_with(RelRow::fresh);
         }
     }
+    let totals = merged_totals(rows.day_totals()?, &days);
+    let ctx = Ctx::new(rules, w, &m, "");
+    let mut need: BTreeSet<i64> = BTreeSet::new();
+    let mut plan: Vec<(String, u32, Vec<i64>)> = Vec::new();
+    for (c, row) in &loaded {
+        let Some(r) = m.rel_index(c) else { continue };
+        let points = ctx.points(r, row.closed, new_w.saturating_sub(1));
+        for &t in &points {
+            need_days(&mut need, t, rules);
+        }
+        plan.push((c.clone(), r, points));
+    }
     let view = series_view(rules, &totals, &days, &need, &head.signals, rows)?;
-    let ctx = Ctx::new(ctx_rules, w, &m, "");
     let index = m.export_index();
     let mut out_rels = Vec::with_capacity(plan.len());
     let mut scratch = Vec::new();
@@ -345,7 +340,7 @@ fn cancel(changes: Vec<Change>) -> Vec<Change> {
         if let Change::Remove(d) = &c
             && let Some(i) = out
                 .iter()
-                .rposition(|x| matches!(x, Change::Add(a) if same(a, d)))
+                .rposition(|x| matches!(x, Change::Add(a) if a.same(d)))
         {
             out.remove(i);
             continue;
@@ -353,28 +348,6 @@ fn cancel(changes: Vec<Change>) -> Vec<Change> {
         out.push(c);
     }
     out
-}
-
-fn same(a: &Delta, b: &Delta) -> bool {
-    a.time == b.time
-        && a.item_at == b.item_at
-        && a.dim == b.dim
-        && a.r.to_bits() == b.r.to_bits()
-        && a.s.to_bits() == b.s.to_bits()
-}
-
-/// Relationships of the partial merchant that must be closed: the touched ones and
-/// every one loaded (due, or owner of a promise the batch linked to).
-fn rows_to_close(
-    m: &Merchant,
-    touched: &BTreeSet<String>,
-    loaded: &BTreeMap<String, RelRow>,
-) -> Vec<String> {
-    touched
-        .iter()
-        .filter(|c| m.rel_index(c).is_some() && !loaded.contains_key(*c))
-        .cloned()
-        .collect()
 }
 
 fn ms(t: Timestamp) -> i64 {

@@ -48,7 +48,8 @@ impl Delta {
         }
     }
 
-    fn same(&self, other: &Delta) -> bool {
+    /// The same delta to the bit (what a withdrawal must match).
+    pub(crate) fn same(&self, other: &Delta) -> bool {
         self.time == other.time
             && self.item_at == other.item_at
             && self.dim == other.dim
